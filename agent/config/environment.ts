@@ -1,0 +1,44 @@
+/**
+ * The only module that reads `process.env`. Everything else receives these values as arguments,
+ * so tests and the composition root decide them explicitly.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** Environment variables the agent understands (docs/configuration.md lists them). */
+export interface AgentEnvironment {
+  /** EDGE_AGENT_DATA_DIR: where the outbox and pulled models live. */
+  dataDir: string | undefined;
+  /** EDGE_AGENT_MODEL_MIRROR: a directory laid out as `<id>/model.onnx` for offline pulls. */
+  modelMirror: string | undefined;
+  /** EDGE_AGENT_MODEL_DIR: where pulled models are stored (default `<dataDir>/models`). */
+  modelDir: string | undefined;
+  /** EDGE_AGENT_LOG_LEVEL */
+  logLevel: string | undefined;
+}
+
+/** Reads the agent's environment variables; empty strings count as unset. */
+export function readEnvironment(env: NodeJS.ProcessEnv = process.env): AgentEnvironment {
+  const get = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v === '' ? undefined : v;
+  };
+  return {
+    dataDir: get('EDGE_AGENT_DATA_DIR'),
+    modelMirror: get('EDGE_AGENT_MODEL_MIRROR'),
+    modelDir: get('EDGE_AGENT_MODEL_DIR'),
+    logLevel: get('EDGE_AGENT_LOG_LEVEL'),
+  };
+}
+
+/**
+ * Default data directory: a system service (root, or systemd's StateDirectory) uses
+ * /var/lib/edge-agent; a person at the shell gets ~/.local/share/edge-agent, so trying the CLI
+ * never needs root.
+ */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env['STATE_DIRECTORY']) return env['STATE_DIRECTORY'].split(':')[0] as string;
+  if (typeof process.getuid === 'function' && process.getuid() === 0) return '/var/lib/edge-agent';
+  const xdg = env['XDG_DATA_HOME'];
+  return join(xdg && xdg !== '' ? xdg : join(homedir(), '.local', 'share'), 'edge-agent');
+}
