@@ -2,4 +2,10 @@
 import { main } from './program.js';
 import { reportFailure } from './action.js';
 
+// A reader that goes away (`edge-agent infer ... | head`) is not an error worth a stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 main(process.argv).catch(reportFailure);

@@ -1,0 +1,34 @@
+/**
+ * The seam between a model's raw output tensors and the agent's results. One decoder per output
+ * format (YOLOX, YuNet, softmax classification), chosen by the manifest's `decoder.name`.
+ */
+import type { OutputTensors } from '../inference/model-session.js';
+import type { DecoderSpec } from '../models/manifest.js';
+import type { FrameGeometry } from '../preprocess/geometry.js';
+import type { DecodedOutput } from '../results/result-record.js';
+import { decodeErrors } from './errors.js';
+
+/** What a decoder needs besides the tensors. */
+export interface DecodeContext {
+  geometry: FrameGeometry;
+  /** Minimum score to report. */
+  scoreThreshold: number;
+}
+
+/** Turns output tensors into detections or classes in source-image pixels. */
+export interface Decoder {
+  readonly name: DecoderSpec['name'];
+  decode(outputs: OutputTensors, context: DecodeContext): DecodedOutput;
+}
+
+/** Most candidates a decoder passes to NMS, highest scores first (OpenCV's YuNet default top-k). */
+export const MAX_CANDIDATES_BEFORE_NMS = 5000;
+
+/** Reads a named output or fails with the names that exist (a manifest/graph mismatch). */
+export function requireOutput(outputs: OutputTensors, name: string): { data: Float32Array; dims: readonly number[] } {
+  const t = outputs[name];
+  if (t === undefined) {
+    throw decodeErrors.EDGE_DECODE_OUTPUT_MISSING(`Expected model output "${name}" but the model returned ${Object.keys(outputs).join(', ')}`, { name, outputs: Object.keys(outputs) });
+  }
+  return t;
+}
