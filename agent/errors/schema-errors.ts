@@ -1,6 +1,7 @@
 /**
  * Turns ajv's validation errors into sentences a person can act on: the JSON path, what was
  * expected and what came (sharp's style), plus the nearest known key for a misspelled one.
+ * Needs an Ajv instance created with `verbose: true` (it supplies the parent schema's keys).
  */
 import type { ErrorObject } from 'ajv';
 

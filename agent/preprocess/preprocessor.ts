@@ -61,13 +61,15 @@ export class Preprocessor {
   private async decodeResize(data: Buffer, where: string): Promise<{ pixels: Buffer; geometry: FrameGeometry }> {
     if (data.length === 0) throw inputErrors.EDGE_INPUT_EMPTY(`Expected image bytes in ${where} but received 0 bytes`, { where });
     try {
-      const img = sharp(data, { failOn: 'truncated', limitInputPixels: this.maxInputPixels, sequentialRead: true });
-      const meta = await img.metadata();
+      // The header is read without the pixel limit so a refusal can name the size; the decode
+      // below keeps the limit as a second guard.
+      const meta = await sharp(data, { limitInputPixels: false }).metadata();
       // autoOrient holds the size after EXIF rotation, which is the frame the person sees.
       const width = meta.autoOrient?.width ?? meta.width;
       const height = meta.autoOrient?.height ?? meta.height;
       if (!width || !height) throw new Error('image has no dimensions');
       if (width * height > this.maxInputPixels) throw tooLarge(where, width, height, this.maxInputPixels);
+      const img = sharp(data, { failOn: 'truncated', limitInputPixels: this.maxInputPixels, sequentialRead: true });
       return await this.resize(img.autoOrient(), width, height, meta.hasAlpha === true);
     } catch (err) {
       throw classifySharpError(err, where, this.maxInputPixels);
