@@ -20,6 +20,14 @@ export interface RunnerOptions extends SessionOptions {
   maxInputPixels?: number;
 }
 
+/** Milliseconds per stage of the last frame, finer than the record's timing (for metrics and benchmarks). */
+export interface StageBreakdown {
+  decodeResizeMs: number;
+  tensorFillMs: number;
+  sessionRunMs: number;
+  decodeNmsMs: number;
+}
+
 /** A model loaded and warmed up, ready to turn frames into result records. */
 export class ModelRunner {
   readonly manifest: ModelManifest;
@@ -28,6 +36,8 @@ export class ModelRunner {
   private readonly decoder: Decoder;
   private readonly deviceId: string;
   private busy = false;
+  /** Stage times of the most recent frame. */
+  readonly lastStages: StageBreakdown = { decodeResizeMs: 0, tensorFillMs: 0, sessionRunMs: 0, decodeNmsMs: 0 };
 
   private constructor(manifest: ModelManifest, session: ModelSession, preprocessor: Preprocessor, deviceId: string) {
     this.manifest = manifest;
@@ -65,6 +75,10 @@ export class ModelRunner {
       const decoded = this.decoder.decode(outputs, { geometry: prepared.geometry, scoreThreshold: scoreThreshold ?? this.manifest.decoder.scoreThreshold });
       const t3 = performance.now();
       const ms = (v: number) => Math.round(v * 1000) / 1000;
+      this.lastStages.decodeResizeMs = prepared.decodeResizeMs;
+      this.lastStages.tensorFillMs = prepared.tensorFillMs;
+      this.lastStages.sessionRunMs = t2 - t1;
+      this.lastStages.decodeNmsMs = t3 - t2;
       return {
         schemaVersion: RESULT_SCHEMA_VERSION,
         resultId: newResultId(),

@@ -70,7 +70,9 @@ export class Preprocessor {
       if (!width || !height) throw new Error('image has no dimensions');
       if (width * height > this.maxInputPixels) throw tooLarge(where, width, height, this.maxInputPixels);
       const img = sharp(data, { failOn: 'truncated', limitInputPixels: this.maxInputPixels, sequentialRead: true });
-      return await this.resize(img.autoOrient(), width, height, meta.hasAlpha === true);
+      // Only grayscale, CMYK or other spaces need a conversion step; plain sRGB skips it.
+      const needsSrgb = meta.space !== 'srgb' || (meta.channels !== 3 && meta.channels !== 4);
+      return await this.resize(img.autoOrient(), width, height, meta.hasAlpha === true, needsSrgb);
     } catch (err) {
       throw classifySharpError(err, where, this.maxInputPixels);
     }
@@ -83,21 +85,18 @@ export class Preprocessor {
       throw inputErrors.EDGE_INPUT_RAW_SIZE(`Expected ${expected} bytes for a ${width}x${height}x${channels} raw frame from ${where} but received ${image.data.length}`, { where, width, height, channels, bytes: image.data.length });
     }
     if (width * height > this.maxInputPixels) throw tooLarge(where, width, height, this.maxInputPixels);
-    return this.resize(sharp(image.data, { raw: { width, height, channels } }), width, height, channels === 4);
+    return this.resize(sharp(image.data, { raw: { width, height, channels } }), width, height, channels === 4, false);
   }
 
-  private async resize(img: Sharp, width: number, height: number, hasAlpha: boolean): Promise<{ pixels: Buffer; geometry: FrameGeometry }> {
+  private async resize(img: Sharp, width: number, height: number, hasAlpha: boolean, needsSrgb: boolean): Promise<{ pixels: Buffer; geometry: FrameGeometry }> {
     const { width: inW, height: inH } = this.filler.inputSize;
     const geometry = planGeometry(width, height, inW, inH, this.spec.resize, this.spec.align);
     const pad = this.spec.padValue;
     let pipeline = img;
     if (hasAlpha) pipeline = pipeline.flatten({ background: { r: pad, g: pad, b: pad } });
-    const { data, info } = await pipeline
-      .resize(geometry.contentWidth, geometry.contentHeight, { fit: 'fill', kernel: this.spec.kernel })
-      .toColourspace('srgb')
-      .removeAlpha()
-      .raw()
-      .toBuffer({ resolveWithObject: true });
+    pipeline = pipeline.resize(geometry.contentWidth, geometry.contentHeight, { fit: 'fill', kernel: this.spec.kernel });
+    if (needsSrgb) pipeline = pipeline.toColourspace('srgb');
+    const { data, info } = await pipeline.removeAlpha().raw().toBuffer({ resolveWithObject: true });
     if (info.channels !== 3 || info.width !== geometry.contentWidth || info.height !== geometry.contentHeight) {
       throw new Error(`sharp returned ${info.width}x${info.height}x${info.channels}, expected ${geometry.contentWidth}x${geometry.contentHeight}x3`);
     }

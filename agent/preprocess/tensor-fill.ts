@@ -72,20 +72,26 @@ export class TensorFiller {
   private fillPlanar(rgb: Uint8Array, g: FrameGeometry): void {
     const out = this.data;
     const plane = this.width * this.height;
+    // One pass over the pixels writing all three planes: the source is read once, sequentially.
+    const [c0, c1, c2] = this.channelFrom as unknown as [number, number, number];
+    const [m0, m1, m2] = this.mul as unknown as [number, number, number];
+    const [a0, a1, a2] = this.add as unknown as [number, number, number];
     const uint8 = out instanceof Uint8Array;
-    for (let ch = 0; ch < 3; ch++) {
-      const from = this.channelFrom[ch] as number;
-      const mul = this.mul[ch] as number;
-      const add = this.add[ch] as number;
-      const base = ch * plane + g.offsetY * this.width + g.offsetX;
-      for (let y = 0; y < g.contentHeight; y++) {
-        let src = y * g.contentWidth * 3 + from;
-        let dst = base + y * this.width;
-        const end = dst + g.contentWidth;
-        if (uint8) {
-          for (; dst < end; dst++, src += 3) out[dst] = rgb[src] as number;
-        } else {
-          for (; dst < end; dst++, src += 3) out[dst] = (rgb[src] as number) * mul + add;
+    for (let y = 0; y < g.contentHeight; y++) {
+      let src = y * g.contentWidth * 3;
+      let dst = (g.offsetY + y) * this.width + g.offsetX;
+      const end = dst + g.contentWidth;
+      if (uint8) {
+        for (; dst < end; dst++, src += 3) {
+          out[dst] = rgb[src + c0] as number;
+          out[dst + plane] = rgb[src + c1] as number;
+          out[dst + 2 * plane] = rgb[src + c2] as number;
+        }
+      } else {
+        for (; dst < end; dst++, src += 3) {
+          out[dst] = (rgb[src + c0] as number) * m0 + a0;
+          out[dst + plane] = (rgb[src + c1] as number) * m1 + a1;
+          out[dst + 2 * plane] = (rgb[src + c2] as number) * m2 + a2;
         }
       }
     }
