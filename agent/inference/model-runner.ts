@@ -11,7 +11,6 @@ import { createDecoder } from '../postprocess/create-decoder.js';
 import type { Decoder } from '../postprocess/decoder.js';
 import { RESULT_SCHEMA_VERSION, type ResultRecord } from '../results/result-record.js';
 import { newResultId } from '../results/result-id.js';
-import { inferenceErrors } from './errors.js';
 import { ModelSession, type SessionOptions } from './model-session.js';
 
 /** What a runner needs beyond the model. */
@@ -35,7 +34,7 @@ export class ModelRunner {
   private readonly preprocessor: Preprocessor;
   private readonly decoder: Decoder;
   private readonly deviceId: string;
-  private busy = false;
+  private tail: Promise<void> = Promise.resolve();
   /** Stage times of the most recent frame. */
   readonly lastStages: StageBreakdown = { decodeResizeMs: 0, tensorFillMs: 0, sessionRunMs: 0, decodeNmsMs: 0 };
 
@@ -61,37 +60,42 @@ export class ModelRunner {
     return new ModelRunner(manifest, session, preprocessor, options.deviceId);
   }
 
-  /** Infers one frame; `scoreThreshold` overrides the manifest's default. */
-  async infer(frame: Frame, scoreThreshold?: number): Promise<ResultRecord> {
-    if (this.busy) {
-      throw inferenceErrors.EDGE_INFERENCE_RUN_FAILED(`Model "${this.manifest.id}" was given a frame while another was in flight; frames must be run one at a time`, { id: this.manifest.id });
-    }
-    this.busy = true;
-    try {
-      const prepared = await this.preprocessor.prepare(frame.image, frame.source);
-      const t1 = performance.now();
-      const outputs = await this.session.run();
-      const t2 = performance.now();
-      const decoded = this.decoder.decode(outputs, { geometry: prepared.geometry, scoreThreshold: scoreThreshold ?? this.manifest.decoder.scoreThreshold });
-      const t3 = performance.now();
-      const ms = (v: number) => Math.round(v * 1000) / 1000;
-      this.lastStages.decodeResizeMs = prepared.decodeResizeMs;
-      this.lastStages.tensorFillMs = prepared.tensorFillMs;
-      this.lastStages.sessionRunMs = t2 - t1;
-      this.lastStages.decodeNmsMs = t3 - t2;
-      return {
-        schemaVersion: RESULT_SCHEMA_VERSION,
-        resultId: newResultId(),
-        deviceId: this.deviceId,
-        model: { id: this.manifest.id, version: this.manifest.version, sha256: this.manifest.sha256 },
-        frame: { source: frame.source, seq: frame.seq, capturedAt: frame.capturedAt.toISOString(), width: prepared.geometry.sourceWidth, height: prepared.geometry.sourceHeight },
-        timing: { preprocessMs: ms(prepared.decodeResizeMs + prepared.tensorFillMs), inferenceMs: ms(t2 - t1), postprocessMs: ms(t3 - t2) },
-        provider: this.session.provider,
-        ...decoded,
-      };
-    } finally {
-      this.busy = false;
-    }
+  /**
+   * Infers one frame; `scoreThreshold` overrides the manifest's default. Calls are serialized:
+   * the input tensor is shared, so a second camera using the same model waits its turn (each
+   * camera loop awaits its own call, so at most one call per camera is ever waiting).
+   */
+  infer(frame: Frame, scoreThreshold?: number): Promise<ResultRecord> {
+    const run = this.tail.then(() => this.inferNow(frame, scoreThreshold));
+    this.tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private async inferNow(frame: Frame, scoreThreshold?: number): Promise<ResultRecord> {
+    const prepared = await this.preprocessor.prepare(frame.image, frame.source);
+    const t1 = performance.now();
+    const outputs = await this.session.run();
+    const t2 = performance.now();
+    const decoded = this.decoder.decode(outputs, { geometry: prepared.geometry, scoreThreshold: scoreThreshold ?? this.manifest.decoder.scoreThreshold });
+    const t3 = performance.now();
+    const ms = (v: number) => Math.round(v * 1000) / 1000;
+    this.lastStages.decodeResizeMs = prepared.decodeResizeMs;
+    this.lastStages.tensorFillMs = prepared.tensorFillMs;
+    this.lastStages.sessionRunMs = t2 - t1;
+    this.lastStages.decodeNmsMs = t3 - t2;
+    return {
+      schemaVersion: RESULT_SCHEMA_VERSION,
+      resultId: newResultId(),
+      deviceId: this.deviceId,
+      model: { id: this.manifest.id, version: this.manifest.version, sha256: this.manifest.sha256 },
+      frame: { source: frame.source, seq: frame.seq, capturedAt: frame.capturedAt.toISOString(), width: prepared.geometry.sourceWidth, height: prepared.geometry.sourceHeight },
+      timing: { preprocessMs: ms(prepared.decodeResizeMs + prepared.tensorFillMs), inferenceMs: ms(t2 - t1), postprocessMs: ms(t3 - t2) },
+      provider: this.session.provider,
+      ...decoded,
+    };
   }
 
   /** Frees the native session. */

@@ -113,3 +113,15 @@ t.test('frames with different sizes in a row reuse one session and one buffer co
   const b = detectionsOf(await runner.infer(frame('hopper.jpg'), 0.5));
   t.same(a, b, 'same result for the same image after a differently sized one');
 });
+
+t.test('concurrent calls on one runner are serialized and each gets its own frame’s result', async (t) => {
+  const runner = await ModelRunner.load(testStore(t.testdir()), 'person-yolox-192', { deviceId: 'd', logger: silentLogger(), intraOpThreads: 1 });
+  t.teardown(() => runner.close());
+  const [a, b, c] = await Promise.all([runner.infer(frame('hopper.jpg'), 0.5), runner.infer(frame('coffee.png'), 0.5), runner.infer(frame('astronaut.png'), 0.5)]);
+  t.equal(a.frame.width, 1012);
+  t.equal(detectionsOf(a).length, 1);
+  t.equal(b.frame.width, 600);
+  t.equal(detectionsOf(b).length, 0);
+  t.equal(c.frame.width, 512);
+  t.equal(detectionsOf(c).length, 1);
+});
