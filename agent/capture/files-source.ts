@@ -1,0 +1,146 @@
+/**
+ * Replays image files as frames: a directory (its .jpg/.jpeg/.png/.webp files) or a glob, at a set
+ * rate, once or looping. For tests, demos, and sites that drop images into a folder: a looping
+ * source lists the files again at each pass, so new drops are picked up. Files are delivered as
+ * bytes; a file that does not decode (a truncated JPEG) is the preprocessor's to reject.
+ */
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { extname, join, resolve } from 'node:path';
+import { glob } from 'tinyglobby';
+import { describeError } from '../errors/agent-error.js';
+import { BaseFrameSource } from './base-source.js';
+import { captureErrors } from './errors.js';
+import type { CaptureContext } from './source-options.js';
+
+/** Options of `kind: files`. */
+export interface FilesSourceOptions {
+  kind: 'files';
+  name: string;
+  /** A directory, a single file, or a glob such as `/data/drop/*.jpg`. */
+  path: string;
+  /** Frames per second; 0 replays as fast as files can be read. Default 1. */
+  framesPerSecond?: number;
+  /** Start again after the last file (default true); false ends the source after one pass. */
+  loop?: boolean;
+}
+
+const imageExtensions = new Set(['.jpg', '.jpeg', '.png', '.webp']);
+const globCharacters = /[*?[\]{}]/;
+
+/** The files a path names, sorted by name with numbers in numeric order (`img2` before `img10`). */
+export async function listImageFiles(path: string): Promise<string[]> {
+  let files: string[];
+  if (globCharacters.test(path)) {
+    files = await glob([path], { absolute: true, onlyFiles: true });
+  } else {
+    const full = resolve(path);
+    const info = await stat(full).catch(() => undefined);
+    if (info === undefined) return [];
+    if (info.isFile()) return [full];
+    const entries = await readdir(full, { withFileTypes: true });
+    files = entries.filter((e) => e.isFile() && imageExtensions.has(extname(e.name).toLowerCase())).map((e) => join(full, e.name));
+  }
+  return files.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+}
+
+/** A FrameSource over image files; see the module comment. */
+export class FilesSource extends BaseFrameSource {
+  private readonly intervalMs: number;
+  private readonly loop: boolean;
+  private stopping = false;
+  private loopDone: Promise<void> | undefined;
+  private sleeping: { cancel: () => void; wake: () => void } | undefined;
+
+  constructor(private readonly options: FilesSourceOptions, context: CaptureContext) {
+    super(options.name, 'files', context.logger);
+    const fps = options.framesPerSecond ?? 1;
+    if (typeof fps !== 'number' || !Number.isFinite(fps) || fps < 0) {
+      throw captureErrors.EDGE_CAPTURE_INVALID_OPTION(
+        `Expected framesPerSecond of source "${options.name}" to be 0 or a positive number but received ${String(fps)}`,
+        { source: options.name, key: 'framesPerSecond', value: fps },
+      );
+    }
+    this.intervalMs = fps === 0 ? 0 : 1000 / fps;
+    this.loop = options.loop ?? true;
+  }
+
+  /** Lists the files and delivers the first; rejects when none match. */
+  async start(): Promise<void> {
+    if (this.counters.state !== 'idle') return;
+    this.setState('starting');
+    const files = await listImageFiles(this.options.path);
+    if (files.length === 0) {
+      this.end('stopped');
+      throw captureErrors.EDGE_CAPTURE_NO_FILES(
+        `Expected image files (${[...imageExtensions].join(', ')}) at ${this.options.path} for source "${this.name}" but found none`,
+        { source: this.name, path: this.options.path },
+      );
+    }
+    this.setState('running');
+    const first = this.nextFrame();
+    this.loopDone = this.play(files).catch((err: unknown) => this.log.error({ err: describeError(err) }, 'files source failed'));
+    // Resolves at the first frame, or when the pass ended without one (every file unreadable).
+    await Promise.race([first, this.loopDone]);
+  }
+
+  /** Stops replaying; the file being read is still delivered only if the source was not stopped. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.sleeping?.wake();
+    await this.loopDone;
+    this.end('stopped');
+  }
+
+  private async play(firstList: string[]): Promise<void> {
+    let files = firstList;
+    let nextAt = Date.now();
+    for (;;) {
+      for (const file of files) {
+        await this.sleep(nextAt - Date.now());
+        if (this.stopping) return;
+        nextAt = Math.max(nextAt + this.intervalMs, Date.now() - this.intervalMs);
+        let data: Buffer;
+        try {
+          data = await readFile(file);
+        } catch (err) {
+          this.recordError(captureErrors.EDGE_CAPTURE_READ_FAILED(`Could not read ${file} for source "${this.name}": ${describeError(err)}`, { source: this.name, file }));
+          continue;
+        }
+        if (this.stopping) return;
+        this.deliver({ kind: 'encoded', data });
+      }
+      if (!this.loop) {
+        this.end('ended');
+        return;
+      }
+      files = await listImageFiles(this.options.path);
+      if (files.length === 0) {
+        this.recordError(captureErrors.EDGE_CAPTURE_NO_FILES(`No image files left at ${this.options.path} for source "${this.name}"; waiting for some`, { source: this.name }));
+        await this.sleep(Math.max(this.intervalMs, 1000));
+        if (this.stopping) return;
+        files = await listImageFiles(this.options.path);
+      }
+    }
+  }
+
+  // Unpaced replay still yields to the event loop between frames, so consumers and timers run.
+  private sleep(ms: number): Promise<void> {
+    if (this.stopping) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        if (this.sleeping === undefined) return;
+        this.sleeping.cancel();
+        this.sleeping = undefined;
+        resolve();
+      };
+      if (ms > 0) {
+        const timer = setTimeout(wake, ms);
+        this.sleeping = { cancel: () => clearTimeout(timer), wake };
+      } else {
+        const immediate = setImmediate(wake);
+        this.sleeping = { cancel: () => clearImmediate(immediate), wake };
+      }
+    });
+  }
+}

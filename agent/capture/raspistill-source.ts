@@ -1,0 +1,85 @@
+/**
+ * The legacy Raspberry Pi camera stack (32-bit Raspberry Pi OS up to Bullseye with the legacy
+ * camera enabled) through node-raspistill. That package spawns `raspistill` by name from the
+ * agent's PATH (child_process.spawn, no shell), once per photo with `-o -`, and resolves with
+ * stdout when the process exits; so this is a per-frame still source. It cannot run on a 64-bit
+ * OS or a Pi 5, where the rpicam source is the answer.
+ */
+import { Raspistill, type ICameraOptions } from 'node-raspistill';
+import { describeError } from '../errors/agent-error.js';
+import { requireExecutable } from './executable.js';
+import type { FrameSource } from './frame-source.js';
+import { PolledStillSource } from './polled-still-source.js';
+import { resolveTiming, requirePositive, type CaptureContext, type SourceTimingOptions } from './source-options.js';
+import type { StillCapture } from './still-capture.js';
+
+/** Options of `kind: raspistill`. */
+export interface RaspistillSourceOptions extends SourceTimingOptions {
+  kind: 'raspistill';
+  name: string;
+  /** Frame size; default 640x480. */
+  width?: number;
+  height?: number;
+  /** Stills per second at most (each one starts raspistill, about a second on a Pi). Default 1. */
+  framesPerSecond?: number;
+  /** JPEG quality 1-100. Default 80. */
+  quality?: number;
+  /** raspistill's `-t`: milliseconds before the photo is taken, for exposure to settle. Default 200. */
+  captureDelayMs?: number;
+  /** Rotation in degrees (`-rot`). */
+  rotation?: number;
+  horizontalFlip?: boolean;
+  verticalFlip?: boolean;
+}
+
+const installFix = 'it ships with the legacy camera stack on 32-bit Raspberry Pi OS up to Bullseye (enable it with `raspi-config`); on Bookworm, 64-bit OS or a Pi 5 use `kind: rpicam` and `apt-get install rpicam-apps`';
+
+/** The node-raspistill options these source options map to (exported for tests and docs). */
+export function raspistillCameraOptions(options: RaspistillSourceOptions): ICameraOptions {
+  const camera: ICameraOptions = {
+    noFileSave: true,
+    noPreview: true,
+    encoding: 'jpg',
+    width: options.width ?? 640,
+    height: options.height ?? 480,
+    quality: options.quality ?? 80,
+    time: options.captureDelayMs ?? 200,
+  };
+  if (options.rotation !== undefined) camera.rotation = options.rotation;
+  if (options.horizontalFlip === true) camera.horizontalFlip = true;
+  if (options.verticalFlip === true) camera.verticalFlip = true;
+  return camera;
+}
+
+/** Builds a raspistill source; the binary is looked up at `start()`. */
+export function createRaspistillSource(options: RaspistillSourceOptions, context: CaptureContext): FrameSource {
+  for (const key of ['width', 'height', 'framesPerSecond', 'quality', 'captureDelayMs'] as const) {
+    const value = options[key];
+    if (value !== undefined) requirePositive(value, key, options.name);
+  }
+  const timing = resolveTiming(options, options.name);
+  return new PolledStillSource(
+    {
+      name: options.name,
+      resolveBackend: () => {
+        // node-raspistill runs `raspistill` from PATH itself; this check only makes a missing
+        // binary fail here, with the fix, instead of as an ENOENT inside the package.
+        requireExecutable(['raspistill'], context.searchPath, installFix);
+        const camera = new Raspistill(raspistillCameraOptions(options));
+        return { name: 'raspistill', capture: () => capture(camera) };
+      },
+      intervalMs: 1000 / (options.framesPerSecond ?? 1),
+      timing,
+    },
+    context,
+  );
+}
+
+function capture(camera: Raspistill): StillCapture {
+  const result = camera.takePhoto().catch((err: unknown) => {
+    // The package rejects with its own error types (or a bare stderr dump); keep the words, add the program.
+    throw new Error(`raspistill failed: ${describeError(err)}`, { cause: err });
+  });
+  // node-raspistill's stop() sends SIGTERM to the process it spawned last; it offers no SIGKILL.
+  return { result, abort: () => camera.stop() };
+}
