@@ -6,6 +6,8 @@ import { Command, CommanderError } from 'commander';
 import { exitCodes } from '../errors/agent-error.js';
 import { registerInferCommand } from './commands/infer.js';
 import { registerModelsCommand } from './commands/models.js';
+import { registerOutboxCommand } from './commands/outbox.js';
+import { registerDoctorCommand } from './commands/doctor.js';
 
 /** Builds the full command tree; exported so tests can drive it without a child process. */
 export function buildProgram(): Command {
@@ -16,6 +18,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerInferCommand(program);
   registerModelsCommand(program);
+  registerOutboxCommand(program);
+  registerDoctorCommand(program);
   return program;
 }
 

@@ -42,3 +42,8 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env['XDG_DATA_HOME'];
   return join(xdg && xdg !== '' ? xdg : join(homedir(), '.local', 'share'), 'edge-agent');
 }
+
+/** Directories of PATH, in order, for finding camera tools (rpicam-vid, ffmpeg) without a shell. */
+export function executableSearchPath(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env['PATH'] ?? '').split(':').filter((dir) => dir !== '');
+}

@@ -1,0 +1,339 @@
+/**
+ * The agent's configuration, declared once as a JSON Schema: ajv validates against it and fills
+ * in defaults, FromSchema derives the TypeScript type from it, config-doc.ts renders
+ * docs/configuration.md from it and env-layer.ts derives the EDGE_AGENT_* variables from it.
+ * Units are in key names (`...Ms`, `...Seconds`, `...Bytes`).
+ */
+import type { FromSchema } from './schema-type.js';
+
+const executionProviderNames = ['cpu', 'cuda', 'tensorrt', 'xnnpack', 'webgpu', 'dml', 'coreml', 'qnn', 'nnapi'] as const;
+const cameraBackends = ['rpicam', 'raspistill', 'v4l2', 'gstreamer'] as const;
+const quantizations = ['none', 'int8-qdq', 'int8-qoperator', 'uint8-qdq', 'float16'] as const;
+
+const reportSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  description: 'When a result of this model is kept (stored in the outbox and published).',
+  properties: {
+    policy: {
+      enum: ['every', 'on-change'],
+      default: 'every',
+      description: '`every` keeps every result; `on-change` keeps one when the labels or their counts change, plus a heartbeat record.',
+    },
+    heartbeatSeconds: {
+      type: 'integer',
+      minimum: 1,
+      default: 60,
+      description: 'With `on-change`: keep an unchanged result at least this often, so silence is never ambiguous.',
+    },
+    minScore: {
+      type: 'number',
+      minimum: 0,
+      maximum: 1,
+      default: 0,
+      description: 'Detections below this score are left out of kept results (applied after `threshold`).',
+    },
+  },
+} as const;
+
+const cameraModelSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id'],
+  properties: {
+    id: { type: 'string', minLength: 1, description: 'Model id from the model store (`edge-agent models list`).' },
+    threshold: {
+      type: 'number',
+      minimum: 0,
+      maximum: 1,
+      default: 0.5,
+      description: 'Score threshold the decoder applies before non-maximum suppression.',
+    },
+    report: reportSchema,
+  },
+} as const;
+
+const sourceSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type'],
+  description: 'Where frames come from. Options that do not apply to the chosen `type` are ignored.',
+  properties: {
+    type: {
+      enum: ['auto', 'files', 'rpicam', 'raspistill', 'v4l2', 'rtsp', 'http', 'gstreamer'],
+      description: '`auto` tries the backends in `capture.autoBackends` in order and uses the first that opens.',
+    },
+    path: { type: 'string', minLength: 1, description: '`files`: a directory of images, or one image file. Needs `path` or `glob`.' },
+    glob: { type: 'string', minLength: 1, description: '`files`: a glob pattern of images (relative to `path` when both are given).' },
+    loop: { type: 'boolean', default: false, description: '`files`: start again after the last image instead of ending the stream.' },
+    device: { type: 'string', minLength: 1, description: '`v4l2`: the video device, such as `/dev/video0`. Required for `v4l2`.' },
+    cameraIndex: { type: 'integer', minimum: 0, default: 0, description: '`rpicam` and `raspistill`: which attached camera to open.' },
+    url: { type: 'string', minLength: 1, description: '`rtsp` and `http`: the stream URL (`rtsp://...`, `http://.../mjpeg`). Required for both.' },
+    pipeline: { type: 'string', minLength: 1, description: '`gstreamer`: the pipeline (gst-launch-1.0 syntax), for example a Jetson CSI camera through `nvarguscamerasrc`. Required for `gstreamer`.' },
+    inputFormat: { enum: ['mjpeg', 'raw'], default: 'mjpeg', description: '`v4l2`: ask the device for MJPEG or raw frames.' },
+    binary: { type: 'string', minLength: 1, description: 'The executable to run instead of the default one for this type (for example `libcamera-vid` on older images, or a full path to ffmpeg).' },
+    width: { type: 'integer', minimum: 1, description: 'Capture width in pixels. Default: `capture.frameWidth`.' },
+    height: { type: 'integer', minimum: 1, description: 'Capture height in pixels. Default: `capture.frameHeight`.' },
+    fps: { type: 'number', exclusiveMinimum: 0, description: 'Frames per second asked from the camera or stream; for `files`, the replay rate. Default: the source\'s own rate.' },
+    stallTimeoutMs: {
+      type: 'integer',
+      minimum: 100,
+      default: 10000,
+      description: 'A stream that delivers no frame for this long is restarted (and the restart counted).',
+    },
+    restartBackoffInitialMs: { type: 'integer', minimum: 0, default: 500, description: 'Wait before the first restart of a dead or stalled stream; doubles on each failure.' },
+    restartBackoffMaxMs: { type: 'integer', minimum: 0, default: 30000, description: 'Longest wait between restarts.' },
+  },
+} as const;
+
+const cameraSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'source', 'models'],
+  properties: {
+    name: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9_.-]+$',
+      description: 'Unique camera name (letters, digits, `_`, `.`, `-`); used in results, metric labels and logs.',
+    },
+    source: sourceSchema,
+    targetIntervalMs: {
+      type: 'integer',
+      minimum: 1,
+      description: 'Run inference at most once per this many ms; the latest frame wins. Give this or `targetFps`, not both. Default when neither is given: 1000.',
+    },
+    targetFps: { type: 'number', exclusiveMinimum: 0, description: 'Run inference at most this many times per second (the same bound as `targetIntervalMs`, as a rate).' },
+    changeGate: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Skip inference on frames that barely differ from the last inferred one.',
+      properties: {
+        enabled: { type: 'boolean', default: false, description: 'Turn the change gate on.' },
+        threshold: {
+          type: 'number',
+          minimum: 0,
+          maximum: 1,
+          default: 0.02,
+          description: 'Mean absolute difference of small grayscale thumbnails, as a fraction of full scale (0 to 1), below which a frame is skipped.',
+        },
+      },
+    },
+    models: { type: 'array', minItems: 1, items: cameraModelSchema, description: 'Models run on every frame of this camera, each with its own threshold and report policy.' },
+  },
+} as const;
+
+/** The configuration schema (JSON Schema draft-07 plus the annotation keyword `runtimeDefault`). */
+export const configSchema = {
+  $id: 'https://edge-agent.local/config.schema.json',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    deviceId: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9_.:-]+$',
+      runtimeDefault: 'the host name, with characters outside `A-Za-z0-9_.:-` replaced by `-`',
+      description: 'This device\'s name in results, topics (`{thingName}` defaults to it) and logs. No `/`, `+` or `#`: it goes into MQTT topics.',
+    },
+    dataDir: {
+      type: 'string',
+      minLength: 1,
+      runtimeDefault: '`$STATE_DIRECTORY`, else `/var/lib/edge-agent` as root, else `~/.local/share/edge-agent`',
+      description: 'Where the outbox database and pulled models live.',
+    },
+    logLevel: {
+      enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      default: 'info',
+      description: 'Least severe log level written (JSON lines on stderr). Per-frame lines are logged at `debug` and below only.',
+    },
+    profile: {
+      type: 'string',
+      minLength: 1,
+      default: 'auto',
+      description: 'Device profile id (a file in `device-profiles/`), or `auto` to detect the board. See "Device profiles" below.',
+    },
+    memoryBudgetBytes: {
+      type: 'integer',
+      minimum: 0,
+      default: 268435456,
+      description: 'Resident memory the agent is expected to stay under; `edge-agent doctor` reports a problem when less than this is available.',
+    },
+    shutdownTimeoutMs: {
+      type: 'integer',
+      minimum: 0,
+      default: 10000,
+      description: 'On SIGTERM/SIGINT, wait at most this long for the inference in flight before closing the outbox and exiting.',
+    },
+    capture: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Defaults for every camera; device profiles set these.',
+      properties: {
+        autoBackends: {
+          type: 'array',
+          items: { enum: cameraBackends },
+          minItems: 1,
+          uniqueItems: true,
+          default: ['rpicam', 'raspistill', 'v4l2'],
+          description: 'Backends `source.type: auto` tries, in order.',
+        },
+        frameWidth: { type: 'integer', minimum: 1, default: 640, description: 'Capture width in pixels when a camera does not set `source.width`.' },
+        frameHeight: { type: 'integer', minimum: 1, default: 480, description: 'Capture height in pixels when a camera does not set `source.height`.' },
+      },
+    },
+    cameras: {
+      type: 'array',
+      default: [],
+      items: cameraSchema,
+      description: 'The cameras, each with its own source, rate, change gate and models. A layer that gives `cameras` replaces the whole list.',
+    },
+    models: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Where models are stored and pulled from.',
+      properties: {
+        dir: { type: 'string', minLength: 1, runtimeDefault: '`<dataDir>/models`', description: 'Directory of pulled models.' },
+        mirror: { type: 'string', minLength: 1, description: 'An offline mirror directory laid out as `<id>/<file>`; preferred over network sources when set.' },
+        variantPreference: {
+          type: 'array',
+          items: { enum: quantizations },
+          minItems: 1,
+          uniqueItems: true,
+          default: ['none'],
+          description: 'Which variant of a model to prefer when the store holds several, by quantization, best first (`none` is the float32 original).',
+        },
+      },
+    },
+    inference: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'ONNX Runtime session options; device profiles set these.',
+      properties: {
+        executionProviders: {
+          type: 'array',
+          items: { enum: executionProviderNames },
+          minItems: 1,
+          uniqueItems: true,
+          default: ['cpu'],
+          description: 'Execution providers to try, in order. One that fails to load is logged, counted in `edge_agent_execution_provider_fallbacks_total` and skipped.',
+        },
+        intraOpThreads: { type: 'integer', minimum: 0, default: 0, description: 'Threads one inference may use; 0 lets ONNX Runtime choose (one per core).' },
+        graphOptimization: { enum: ['disabled', 'basic', 'extended', 'all'], default: 'all', description: 'ONNX Runtime graph optimization level.' },
+        timeoutMs: {
+          type: 'integer',
+          minimum: 1,
+          default: 30000,
+          description: 'An inference with no result after this long is reported as stuck and its session is rebuilt.',
+        },
+      },
+    },
+    outbox: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Limits of the SQLite outbox. When one is hit the oldest pending rows are dropped, counted by reason and recorded.',
+      properties: {
+        maxRows: { type: 'integer', minimum: 1, default: 1000000, description: 'Most pending rows kept.' },
+        maxBytes: { type: 'integer', minimum: 1, default: 536870912, description: 'Most payload bytes kept in pending rows.' },
+        maxAgeSeconds: {
+          type: ['integer', 'null'],
+          minimum: 1,
+          default: null,
+          description: 'Pending rows older than this are dropped; `null` keeps them until another limit applies.',
+        },
+        minFreeDiskBytes: { type: 'integer', minimum: 0, default: 67108864, description: 'Below this much free space on the outbox\'s file system, old rows make room for new ones.' },
+        retentionSeconds: { type: 'integer', minimum: 0, default: 0, description: 'Delivered rows are kept this long for inspection; 0 deletes a row once it is acknowledged.' },
+      },
+    },
+    publish: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Where kept results go. With `none` results stay in the outbox (an offline device).',
+      properties: {
+        transport: { enum: ['none', 'mqtt', 'aws-iot', 'greengrass'], default: 'none', description: 'How results leave the device.' },
+        brokerUrl: {
+          type: 'string',
+          pattern: '^(mqtts?|wss?|tcp|ssl)://',
+          description: 'Broker URL (`mqtt://host:1883`, `mqtts://host:8883`); for `aws-iot`, the account\'s endpoint. Required for `mqtt` and `aws-iot`.',
+        },
+        clientId: { type: 'string', minLength: 1, runtimeDefault: '`deviceId`', description: 'MQTT client id.' },
+        thingName: { type: 'string', minLength: 1, runtimeDefault: '`deviceId`', description: 'Value of `{thingName}` in topic templates; the AWS IoT thing name.' },
+        tls: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description: 'Certificate files (PEM paths). `aws-iot` needs `cert` and `key`.',
+          properties: {
+            ca: { type: 'string', minLength: 1, description: 'CA certificate file that signs the broker\'s certificate.' },
+            cert: { type: 'string', minLength: 1, description: 'Client certificate file.' },
+            key: { type: 'string', minLength: 1, description: 'Client private key file.' },
+          },
+        },
+        username: { type: 'string', description: 'MQTT user name.' },
+        password: { type: 'string', description: 'MQTT password; prefer `EDGE_AGENT_PUBLISH__PASSWORD` over writing it in the file.' },
+        topics: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description: 'Topic templates; `{thingName}` and `{modelId}` are replaced.',
+          properties: {
+            results: { type: 'string', minLength: 1, default: 'edge-agent/{thingName}/results/{modelId}', description: 'Topic of result messages.' },
+            status: { type: 'string', minLength: 1, default: 'edge-agent/{thingName}/status', description: 'Topic of online/offline status (retained, and the last will).' },
+            heartbeat: { type: 'string', minLength: 1, default: 'edge-agent/{thingName}/heartbeat', description: 'Topic of periodic heartbeats.' },
+          },
+        },
+        qos: { enum: [0, 1], default: 1, description: 'MQTT QoS of result messages; 1 means the outbox row is deleted only after the broker acknowledged it.' },
+        keepaliveSeconds: { type: 'integer', minimum: 0, default: 60, description: 'MQTT keepalive interval.' },
+        maxInflight: { type: 'integer', minimum: 1, default: 20, description: 'Most result messages sent and not yet acknowledged.' },
+        ratePerSecond: { type: 'number', exclusiveMinimum: 0, default: 50, description: 'Most messages published per second, so a backlog drains without flooding the link.' },
+        batch: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description: 'Several results in one message (1 result per message turns batching off).',
+          properties: {
+            maxResults: { type: 'integer', minimum: 1, default: 1, description: 'Most results in one message.' },
+            maxBytes: { type: 'integer', minimum: 256, default: 131072, description: 'Most payload bytes in one message (AWS IoT Core refuses messages over 128 KB).' },
+          },
+        },
+      },
+    },
+    health: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'The HTTP health endpoint: `/healthz`, `/readyz`, `/metrics`.',
+      properties: {
+        enabled: { type: 'boolean', default: true, description: 'Serve the health endpoint.' },
+        host: { type: 'string', minLength: 1, default: '127.0.0.1', description: 'Address to listen on; the default keeps it off the network.' },
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 9464, description: 'TCP port; 0 picks a free one (tests).' },
+      },
+    },
+  },
+} as const;
+
+/** The validated, defaulted, frozen configuration every part of the agent receives. */
+export type AgentConfig = FromSchema<typeof configSchema>;
+/** One camera of `cameras`. */
+export type CameraConfig = AgentConfig['cameras'][number];
+/** A camera's frame source. */
+export type CameraSourceConfig = CameraConfig['source'];
+/** One model run on a camera. */
+export type CameraModelConfig = CameraConfig['models'][number];
+/** The `publish` section. */
+export type PublishConfig = AgentConfig['publish'];
+/** The `outbox` section. */
+export type OutboxConfig = AgentConfig['outbox'];
+/** The `inference` section. */
+export type InferenceConfig = AgentConfig['inference'];
+/** The `health` section. */
+export type HealthConfig = AgentConfig['health'];
+/** A backend `source.type: auto` may pick. */
+export type CameraBackend = (typeof cameraBackends)[number];
+/** An ONNX Runtime execution provider name the config accepts. */
+export type ExecutionProviderName = (typeof executionProviderNames)[number];

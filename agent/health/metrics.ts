@@ -1,0 +1,121 @@
+/**
+ * Every metric the agent exports, in one place: names, labels, help text and buckets. Parts of the
+ * agent receive an `AgentMetrics` and call its methods; none of them touches prom-client, so a
+ * metric name cannot be misspelled or declared twice, and `/metrics` lists them all.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { OutboxStatus } from '../outbox/outbox.js';
+
+/** Why a frame was dropped before inference. */
+export type FrameDropReason = 'busy' | 'decode-failed';
+/** Why a camera process was restarted. */
+export type CameraRestartReason = 'exited' | 'stalled' | 'failed-to-start';
+/** Why the outbox dropped rows: the limit that was hit. */
+export type OutboxDropReason = 'maxRows' | 'maxBytes' | 'maxAge' | 'minFreeDisk';
+
+/** What the agent counts; every method is cheap enough to call per frame. */
+export interface AgentMetrics {
+  /** The prom-client registry holding every agent metric (the health server serves it). */
+  readonly registry: Registry;
+  /** A camera delivered a frame. */
+  frameCaptured(camera: string): void;
+  /** A frame was thrown away before inference (latest-frame-wins, or it could not be decoded). */
+  frameDropped(camera: string, reason: FrameDropReason): void;
+  /** The change gate skipped inference on a frame that barely differed from the last one. */
+  frameSkipped(camera: string): void;
+  /** One inference of `model` took `seconds` (preprocess to decoded result). */
+  inferenceObserved(model: string, seconds: number): void;
+  /** A result was kept (stored in the outbox) under the model's report policy. */
+  resultKept(camera: string, model: string): void;
+  /** The outbox's current depth, bytes and oldest age. */
+  outboxObserved(status: Pick<OutboxStatus, 'pendingRows' | 'pendingBytes' | 'oldestPendingAgeMs' | 'deadRows'>): void;
+  /** The outbox dropped `rows` oldest rows because a limit was hit. */
+  outboxDropped(reason: OutboxDropReason, rows: number): void;
+  /** The outbox database failed its integrity check and was moved aside. */
+  outboxRecreated(): void;
+  /** A camera process (rpicam-vid, ffmpeg, ...) was restarted. */
+  cameraRestarted(camera: string, reason: CameraRestartReason): void;
+  /** An AgentError with this code happened (counted wherever it is caught and logged). */
+  errorCounted(code: string): void;
+  /** An execution provider failed to load for a model and the next one in the list was used. */
+  executionProviderFallback(model: string, provider: string): void;
+  /** A stuck inference made the model's session be rebuilt. */
+  sessionRebuilt(model: string): void;
+  /** `count` results were acknowledged by the broker. */
+  resultsPublished(count: number): void;
+  /** The publisher's connection state. */
+  publisherConnected(connected: boolean): void;
+}
+
+/** Options for createAgentMetrics. */
+export interface AgentMetricsOptions {
+  /** Also export Node's process metrics (resident memory, CPU, event loop lag). Default true. */
+  processMetrics?: boolean;
+}
+
+// From 1 ms (a small model on a PC) to 10 s (a large model on a Pi Zero 2 W).
+const inferenceBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** Creates the agent's metrics in a fresh registry (one per agent, so tests never share state). */
+export function createAgentMetrics(options: AgentMetricsOptions = {}): AgentMetrics {
+  const registry = new Registry();
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'edge_agent_' });
+  const registers = [registry];
+
+  const framesCaptured = new Counter({ name: 'edge_agent_frames_captured_total', help: 'Frames delivered by each camera.', labelNames: ['camera'] as const, registers });
+  const framesDropped = new Counter({
+    name: 'edge_agent_frames_dropped_total',
+    help: 'Frames thrown away before inference: busy (a newer frame replaced it) or decode-failed.',
+    labelNames: ['camera', 'reason'] as const,
+    registers,
+  });
+  const framesSkipped = new Counter({ name: 'edge_agent_frames_skipped_total', help: 'Frames the change gate skipped.', labelNames: ['camera'] as const, registers });
+  const inferenceDuration = new Histogram({
+    name: 'edge_agent_inference_duration_seconds',
+    help: 'Time of one inference per model, preprocessing to decoded result.',
+    labelNames: ['model'] as const,
+    buckets: inferenceBuckets,
+    registers,
+  });
+  const resultsKept = new Counter({ name: 'edge_agent_results_kept_total', help: 'Results stored in the outbox.', labelNames: ['camera', 'model'] as const, registers });
+  const outboxRows = new Gauge({ name: 'edge_agent_outbox_pending_rows', help: 'Rows waiting in the outbox.', registers });
+  const outboxBytes = new Gauge({ name: 'edge_agent_outbox_pending_bytes', help: 'Payload bytes waiting in the outbox.', registers });
+  const outboxOldest = new Gauge({ name: 'edge_agent_outbox_oldest_pending_age_seconds', help: 'Age of the oldest pending row (0 when empty).', registers });
+  const outboxDead = new Gauge({ name: 'edge_agent_outbox_dead_rows', help: 'Rows the other side refused for good (dead letters).', registers });
+  const outboxDrops = new Counter({ name: 'edge_agent_outbox_dropped_rows_total', help: 'Rows dropped because an outbox limit was hit, by limit.', labelNames: ['reason'] as const, registers });
+  const outboxRecreations = new Counter({ name: 'edge_agent_outbox_recreated_total', help: 'Outbox databases moved aside after a failed integrity check.', registers });
+  const cameraRestarts = new Counter({ name: 'edge_agent_camera_restarts_total', help: 'Camera process restarts, by reason.', labelNames: ['camera', 'reason'] as const, registers });
+  const errors = new Counter({ name: 'edge_agent_errors_total', help: 'Errors by code (docs/errors.md).', labelNames: ['code'] as const, registers });
+  const fallbacks = new Counter({
+    name: 'edge_agent_execution_provider_fallbacks_total',
+    help: 'Execution providers that failed to load for a model, so the next one in the list was used.',
+    labelNames: ['model', 'provider'] as const,
+    registers,
+  });
+  const rebuilds = new Counter({ name: 'edge_agent_session_rebuilds_total', help: 'Inference sessions rebuilt after a stuck inference.', labelNames: ['model'] as const, registers });
+  const published = new Counter({ name: 'edge_agent_results_published_total', help: 'Results acknowledged by the broker.', registers });
+  const connected = new Gauge({ name: 'edge_agent_publisher_connected', help: '1 while the publisher is connected, else 0.', registers });
+
+  return Object.freeze({
+    registry,
+    frameCaptured: (camera: string) => framesCaptured.inc({ camera }),
+    frameDropped: (camera: string, reason: FrameDropReason) => framesDropped.inc({ camera, reason }),
+    frameSkipped: (camera: string) => framesSkipped.inc({ camera }),
+    inferenceObserved: (model: string, seconds: number) => inferenceDuration.observe({ model }, seconds),
+    resultKept: (camera: string, model: string) => resultsKept.inc({ camera, model }),
+    outboxObserved: (status: Pick<OutboxStatus, 'pendingRows' | 'pendingBytes' | 'oldestPendingAgeMs' | 'deadRows'>) => {
+      outboxRows.set(status.pendingRows);
+      outboxBytes.set(status.pendingBytes);
+      outboxOldest.set(status.oldestPendingAgeMs === null ? 0 : status.oldestPendingAgeMs / 1000);
+      outboxDead.set(status.deadRows);
+    },
+    outboxDropped: (reason: OutboxDropReason, rows: number) => outboxDrops.inc({ reason }, rows),
+    outboxRecreated: () => outboxRecreations.inc(),
+    cameraRestarted: (camera: string, reason: CameraRestartReason) => cameraRestarts.inc({ camera, reason }),
+    errorCounted: (code: string) => errors.inc({ code }),
+    executionProviderFallback: (model: string, provider: string) => fallbacks.inc({ model, provider }),
+    sessionRebuilt: (model: string) => rebuilds.inc({ model }),
+    resultsPublished: (count: number) => published.inc(count),
+    publisherConnected: (isConnected: boolean) => connected.set(isConnected ? 1 : 0),
+  });
+}

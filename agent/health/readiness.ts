@@ -1,0 +1,73 @@
+/**
+ * Readiness: the agent is ready when every model is loaded and warmed up and every camera has
+ * delivered a frame recently. The frame loop reports those events here; `/readyz` asks `check()`.
+ * A tracker rather than a probe, so answering a scrape never touches a camera or a model.
+ */
+
+/** The answer `/readyz` serves: ready, or not with one reason per thing missing. */
+export interface Readiness {
+  ready: boolean;
+  reasons: string[];
+}
+
+/** What the health server calls on each `/readyz` request. */
+export type ReadinessCheck = () => Readiness | Promise<Readiness>;
+
+/** One camera the tracker waits for, and how old its last frame may be. */
+export interface TrackedCamera {
+  name: string;
+  /** A camera whose last frame is older than this is "not delivering" (use the source's stallTimeoutMs). */
+  staleAfterMs: number;
+}
+
+/** Options for the tracker. */
+export interface ReadinessTrackerOptions {
+  cameras: readonly TrackedCamera[];
+  /** Model ids that must be warmed up. */
+  models: readonly string[];
+  /** Clock in ms, injectable for tests. */
+  now?: () => number;
+}
+
+/** Collects model and camera events and says whether the agent is ready. */
+export class ReadinessTracker {
+  private readonly cameras: readonly TrackedCamera[];
+  private readonly models: readonly string[];
+  private readonly now: () => number;
+  private readonly warmedUp = new Set<string>();
+  private readonly lastFrameAtMs = new Map<string, number>();
+
+  constructor(options: ReadinessTrackerOptions) {
+    this.cameras = [...options.cameras];
+    this.models = [...options.models];
+    this.now = options.now ?? Date.now;
+  }
+
+  /** A model's session is loaded and one warm-up inference has run. */
+  modelWarmedUp(modelId: string): void {
+    this.warmedUp.add(modelId);
+  }
+
+  /** A model's session went away (being rebuilt after a stuck inference). */
+  modelUnloaded(modelId: string): void {
+    this.warmedUp.delete(modelId);
+  }
+
+  /** A camera delivered a frame now. */
+  frameDelivered(camera: string): void {
+    this.lastFrameAtMs.set(camera, this.now());
+  }
+
+  /** The current answer, with a reason for each model not warmed up and each camera not delivering. */
+  check(): Readiness {
+    const reasons: string[] = [];
+    for (const id of this.models) if (!this.warmedUp.has(id)) reasons.push(`model ${id} is not loaded and warmed up`);
+    const now = this.now();
+    for (const camera of this.cameras) {
+      const last = this.lastFrameAtMs.get(camera.name);
+      if (last === undefined) reasons.push(`camera ${camera.name} has delivered no frame yet`);
+      else if (now - last > camera.staleAfterMs) reasons.push(`camera ${camera.name} delivered its last frame ${now - last} ms ago (limit ${camera.staleAfterMs} ms)`);
+    }
+    return { ready: reasons.length === 0, reasons };
+  }
+}

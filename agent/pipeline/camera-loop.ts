@@ -1,0 +1,207 @@
+/**
+ * The frame loop of one camera: take the newest frame (latest wins, older ones are counted as
+ * dropped), wait out the camera's interval, skip it if the change gate says nothing changed,
+ * run each of the camera's models, apply each model's report policy, and enqueue what is kept in
+ * the outbox. Nothing here touches the network, and nothing queues more than one frame.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { FrameSource } from '../capture/frame-source.js';
+import type { Frame } from '../capture/frame.js';
+import { LatestFrame } from '../capture/latest-frame.js';
+import { AgentError } from '../errors/agent-error.js';
+import type { AgentMetrics } from '../health/metrics.js';
+import type { ReadinessTracker } from '../health/readiness.js';
+import type { RunnerPool } from '../inference/runner-pool.js';
+import type { Logger } from '../log/logger.js';
+import { LogThrottle } from '../log/throttle.js';
+import type { Outbox } from '../outbox/outbox.js';
+import { resultEntry } from '../publish/result-entry.js';
+import type { ResultRecord } from '../results/result-record.js';
+import type { ChangeGate } from './change-gate.js';
+import { pipelineErrors } from './errors.js';
+import type { ReportPolicy } from './report-policy.js';
+
+/** One model as this camera runs it. */
+export interface CameraModel {
+  id: string;
+  threshold: number;
+  policy: ReportPolicy;
+  /** Topic the kept results go to. */
+  topic: string;
+}
+
+/** Everything a camera loop works with; the composition root builds these. */
+export interface CameraLoopOptions {
+  name: string;
+  source: FrameSource;
+  /** Minimum time between two inferred frames. */
+  intervalMs: number;
+  gate: ChangeGate | undefined;
+  models: readonly CameraModel[];
+  runners: RunnerPool;
+  outbox: Outbox;
+  metrics: AgentMetrics;
+  readiness: ReadinessTracker;
+  logger: Logger;
+  /** An inference with no result after this long is reported and its session rebuilt. */
+  stuckTimeoutMs: number;
+  /** Called with every kept record after it is in the outbox (the drainer's wake-up, a status line). */
+  onKept?: (record: ResultRecord) => void;
+}
+
+/** Counters of one camera loop. */
+export interface CameraLoopStats {
+  framesInferred: number;
+  framesSkipped: number;
+  framesDropped: number;
+  resultsKept: number;
+  enqueueFailures: number;
+}
+
+/** Runs one camera until stopped. */
+export class CameraLoop {
+  readonly name: string;
+  private readonly o: CameraLoopOptions;
+  private readonly latest: LatestFrame;
+  private readonly abort = new AbortController();
+  private readonly throttle = new LogThrottle();
+  private readonly counters: CameraLoopStats = { framesInferred: 0, framesSkipped: 0, framesDropped: 0, resultsKept: 0, enqueueFailures: 0 };
+  private reportedDrops = 0;
+  private done: Promise<void> | undefined;
+
+  constructor(options: CameraLoopOptions) {
+    this.o = options;
+    this.name = options.name;
+    this.latest = new LatestFrame(options.source);
+    options.source.onFrame(() => {
+      options.metrics.frameCaptured(options.name);
+      options.readiness.frameDelivered(options.name);
+    });
+  }
+
+  /** Starts the source (resolves at its first frame, rejects if it cannot open) and the loop. */
+  async start(): Promise<void> {
+    await this.o.source.start();
+    this.done = this.loop().catch((err: unknown) => {
+      // The loop itself never throws by design; if it does, say so loudly rather than lose it.
+      this.o.logger.error({ camera: this.name, err }, 'camera loop crashed');
+    });
+  }
+
+  /** Resolves when the source ended by itself (a files source played once) and the last frame is processed. */
+  finished(): Promise<void> {
+    return this.done ?? Promise.resolve();
+  }
+
+  /** Stops taking frames, lets the frame in flight finish, and stops the source. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    this.latest.close();
+    await this.done;
+    await this.o.source.stop();
+  }
+
+  /** A snapshot of the counters. */
+  stats(): CameraLoopStats {
+    return { ...this.counters };
+  }
+
+  private async loop(): Promise<void> {
+    let nextAtMs = 0;
+    for (;;) {
+      const waitMs = nextAtMs - Date.now();
+      if (waitMs > 0) {
+        try {
+          await sleep(waitMs, undefined, { signal: this.abort.signal });
+        } catch {
+          return; // aborted by stop()
+        }
+      }
+      const frame = await this.latest.next();
+      if (frame === undefined || this.abort.signal.aborted) return;
+      this.countDrops();
+      nextAtMs = Date.now() + this.o.intervalMs;
+      await this.process(frame);
+    }
+  }
+
+  private countDrops(): void {
+    const total = this.latest.dropped;
+    for (; this.reportedDrops < total; this.reportedDrops++) this.o.metrics.frameDropped(this.name, 'busy');
+    this.counters.framesDropped = total;
+  }
+
+  private async process(frame: Frame): Promise<void> {
+    if (this.o.gate !== undefined) {
+      try {
+        const decision = await this.o.gate.check(frame.image);
+        if (!decision.pass) {
+          this.counters.framesSkipped++;
+          this.o.metrics.frameSkipped(this.name);
+          return;
+        }
+      } catch (err) {
+        this.badFrame(frame, err);
+        return;
+      }
+    }
+    this.counters.framesInferred++;
+    for (const model of this.o.models) {
+      let record: ResultRecord;
+      try {
+        record = await this.inferWithTimeout(model, frame);
+      } catch (err) {
+        if (err instanceof AgentError && err.kind === 'input') {
+          this.badFrame(frame, err);
+          return; // the frame is bad for every model
+        }
+        this.failure(err, { model: model.id }, 'inference failed');
+        continue;
+      }
+      const { record: kept } = model.policy.apply(record, Date.now());
+      if (kept === undefined) continue;
+      try {
+        this.o.outbox.enqueue(resultEntry(kept, model.topic));
+      } catch (err) {
+        // A full disk or a broken database must not stop inference: count, log (bounded), go on.
+        this.counters.enqueueFailures++;
+        this.failure(err, { model: model.id }, 'result could not be stored');
+        continue;
+      }
+      this.counters.resultsKept++;
+      this.o.metrics.resultKept(this.name, model.id);
+      this.o.onKept?.(kept);
+    }
+  }
+
+  private async inferWithTimeout(model: CameraModel, frame: Frame): Promise<ResultRecord> {
+    const runner = this.o.runners.get(model.id);
+    const call = runner.infer(frame, model.threshold);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'stuck'>((resolve) => {
+      timer = setTimeout(() => resolve('stuck'), this.o.stuckTimeoutMs);
+    });
+    const winner = await Promise.race([call, timeout]).finally(() => clearTimeout(timer));
+    if (winner !== 'stuck') {
+      this.o.metrics.inferenceObserved(model.id, (winner.timing.preprocessMs + winner.timing.inferenceMs + winner.timing.postprocessMs) / 1000);
+      return winner;
+    }
+    this.o.readiness.modelUnloaded(model.id);
+    this.o.metrics.sessionRebuilt(model.id);
+    this.o.logger.error({ camera: this.name, model: model.id, stuckTimeoutMs: this.o.stuckTimeoutMs }, 'inference stuck; rebuilding the model session');
+    await this.o.runners.rebuild(model.id, call);
+    throw pipelineErrors.EDGE_PIPELINE_INFERENCE_STUCK(`Model "${model.id}" gave no result within ${this.o.stuckTimeoutMs} ms on camera ${this.name}; its session was rebuilt`, { model: model.id, camera: this.name });
+  }
+
+  private badFrame(frame: Frame, err: unknown): void {
+    this.o.metrics.frameDropped(this.name, 'decode-failed');
+    this.failure(err, { frameSeq: frame.seq }, 'frame could not be decoded');
+  }
+
+  private failure(err: unknown, context: Record<string, unknown>, message: string): void {
+    const code = err instanceof AgentError ? err.code : 'EDGE_UNEXPECTED';
+    this.o.metrics.errorCounted(code);
+    const suppressed = this.throttle.shouldLog(`${code}:${String(context['model'] ?? '')}`);
+    if (suppressed !== undefined) this.o.logger.warn({ camera: this.name, code, suppressed, err: err instanceof Error ? err.message : String(err), ...context }, message);
+  }
+}

@@ -1,0 +1,20 @@
+import t from 'tap';
+import { ReadinessTracker } from '../../agent/health/readiness.js';
+
+t.test('ready only when models are warmed up and cameras deliver', async (t) => {
+  let now = 1000;
+  const r = new ReadinessTracker({ cameras: [{ name: 'door', staleAfterMs: 5000 }], models: ['m1', 'm2'], now: () => now });
+  t.same(r.check(), {
+    ready: false,
+    reasons: ['model m1 is not loaded and warmed up', 'model m2 is not loaded and warmed up', 'camera door has delivered no frame yet'],
+  });
+  r.modelWarmedUp('m1');
+  r.modelWarmedUp('m2');
+  r.frameDelivered('door');
+  t.same(r.check(), { ready: true, reasons: [] });
+  now += 6000;
+  t.same(r.check(), { ready: false, reasons: ['camera door delivered its last frame 6000 ms ago (limit 5000 ms)'] });
+  r.frameDelivered('door');
+  r.modelUnloaded('m2');
+  t.same(r.check(), { ready: false, reasons: ['model m2 is not loaded and warmed up'] });
+});
