@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundledManifestDir, loadManifests, parseManifest } from '../../agent/models/manifest-loader.js';
@@ -6,7 +6,7 @@ import { AgentError } from '../../agent/errors/agent-error.js';
 
 const person = JSON.parse(readFileSync(join(bundledManifestDir, 'person-yolox-192', 'manifest.json'), 'utf8')) as Record<string, unknown>;
 
-function invalid(t: Tap.Test, doc: unknown, ...patterns: RegExp[]): void {
+function invalid(t: Test, doc: unknown, ...patterns: RegExp[]): void {
   try {
     parseManifest(doc, 'test.json');
     t.fail('expected the manifest to be refused');

@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { createServer, type Server } from 'node:http';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,7 +35,7 @@ async function serve(handler: (path: string) => { status: number; body: Buffer }
   return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits };
 }
 
-async function rejectsWith(t: Tap.Test, p: Promise<unknown>, code: string, pattern?: RegExp): Promise<void> {
+async function rejectsWith(t: Test, p: Promise<unknown>, code: string, pattern?: RegExp): Promise<void> {
   try {
     await p;
     t.fail(`expected ${code}`);

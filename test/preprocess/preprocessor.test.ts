@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import sharp from 'sharp';
 import { readFileSync } from 'node:fs';
 import { deflateSync, crc32 } from 'node:zlib';
@@ -13,7 +13,7 @@ const personInput = (JSON.parse(readFileSync(join(bundledManifestDir, 'person-yo
 const plane = 192 * 192;
 const px = (data: ArrayLike<number>, c: number, x: number, y: number) => data[c * plane + y * 192 + x] as number;
 
-async function refused(t: Tap.Test, p: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
+async function refused(t: Test, p: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
   try {
     await p;
     t.fail(`expected ${code}`);
