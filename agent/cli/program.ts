@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { exitCodes } from '../errors/agent-error.js';
 import { registerInferCommand } from './commands/infer.js';
 import { registerModelsCommand } from './commands/models.js';
+import { registerRunCommand } from './commands/run.js';
 import { registerOutboxCommand } from './commands/outbox.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerInferCommand(program);
+  registerRunCommand(program);
   registerModelsCommand(program);
   registerOutboxCommand(program);
   registerDoctorCommand(program);

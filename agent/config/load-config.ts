@@ -31,6 +31,8 @@ export interface LoadConfigOptions {
   profile?: string | undefined;
   /** The process environment; defaults to process.env. Only EDGE_AGENT_*, STATE_DIRECTORY and XDG_DATA_HOME are read. */
   env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** A built-in configuration used in the file's place when no file is given (the demo); `label` names it in errors. */
+  document?: { values: Record<string, unknown>; label: string } | undefined;
   /** Values from command-line flags, shaped like the config; undefined values are ignored. */
   flags?: DeepPartial<AgentConfig> | undefined;
   /** Where device profiles live (tests point this at their own). */
@@ -117,7 +119,8 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const env = options.env ?? process.env;
   const envLayer = environmentLayer(env);
   const file = options.file ?? envLayer.configFile;
-  const fileValues = file === undefined ? {} : readConfigFile(file);
+  const fileValues = file === undefined ? (options.document?.values ?? {}) : readConfigFile(file);
+  const fileLabel = file ?? options.document?.label ?? 'the config file';
   const flagValues = withoutUndefined(options.flags ?? {}) as Record<string, unknown>;
 
   const envProblems = checkLayer(envLayer.layer).map((p) => ({ ...p, where: `from ${envLayer.variableFor.get(p.path) ?? envVariableName(segments(p.path))}` }));
@@ -125,7 +128,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
     throw configErrors.EDGE_CONFIG_ENV_INVALID(envProblems.map((p) => `${p.message} (${p.where})`).join('; '), { problems: envProblems });
   }
   const layerProblems = [
-    ...checkLayer(fileValues).map((p) => ({ ...p, where: `in ${file ?? 'the config file'}` })),
+    ...checkLayer(fileValues).map((p) => ({ ...p, where: `in ${fileLabel}` })),
     ...checkLayer(flagValues).map((p) => ({ ...p, where: 'from command-line flags' })),
   ];
   if (layerProblems.length > 0) fail(layerProblems);
@@ -136,7 +139,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
 
   const layers: Layer[] = [
     { name: 'profile', values: choice.profile.config, label: () => `from device profile ${choice.profile.file}` },
-    { name: 'file', values: fileValues, label: () => `in ${file ?? 'the config file'}` },
+    { name: 'file', values: fileValues, label: () => `in ${fileLabel}` },
     { name: 'environment', values: envLayer.layer, label: (p) => `from ${envLayer.variableFor.get(p) ?? 'the environment'}` },
     { name: 'flags', values: flagValues, label: () => 'from command-line flags' },
   ];

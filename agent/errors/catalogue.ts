@@ -12,6 +12,7 @@ import * as healthModule from '../health/errors.js';
 import * as inferenceModule from '../inference/errors.js';
 import * as modelsModule from '../models/errors.js';
 import * as outboxModule from '../outbox/errors.js';
+import * as pipelineModule from '../pipeline/errors.js';
 import * as postprocessModule from '../postprocess/errors.js';
 import * as preprocessModule from '../preprocess/errors.js';
 import * as profilesModule from '../profiles/errors.js';
@@ -27,6 +28,7 @@ export const declaringModules: readonly (readonly [string, Record<string, unknow
   ['inference', inferenceModule],
   ['models', modelsModule],
   ['outbox', outboxModule],
+  ['pipeline', pipelineModule],
   ['postprocess', postprocessModule],
   ['preprocess', preprocessModule],
   ['profiles', profilesModule],

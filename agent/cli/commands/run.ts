@@ -1,0 +1,90 @@
+/**
+ * `edge-agent run`: the main job. Loads the configuration (or the built-in demo), starts the
+ * agent, shows a status line, and on SIGTERM/SIGINT finishes the frame in flight, commits, closes
+ * the outbox and exits 0 within the configured bound.
+ */
+import type { Command } from 'commander';
+import { executableSearchPath } from '../../config/environment.js';
+import { loadConfig } from '../../config/load-config.js';
+import { createLogger } from '../../log/logger.js';
+import { AgentRuntime } from '../../runtime/agent-runtime.js';
+import { demoConfig } from '../../runtime/demo-config.js';
+import { startStatusLine } from '../../runtime/status-line.js';
+import { action } from '../action.js';
+import { parseIntegerFlag } from '../parse-flags.js';
+
+interface RunFlags {
+  config?: string;
+  dataDir?: string;
+  broker?: string;
+  profile?: string;
+  healthPort?: string;
+  logLevel?: string;
+  demoImages?: string;
+  exitWhenDone?: boolean;
+  status?: boolean;
+}
+
+/** Registers `run`. */
+export function registerRunCommand(program: Command): void {
+  program
+    .command('run')
+    .description('run the agent: cameras, models, outbox, health server (and publishing when configured)')
+    .option('-c, --config <file>', 'YAML configuration (default: $EDGE_AGENT_CONFIG, else the built-in demo)')
+    .option('--data-dir <dir>', 'where the outbox and pulled models live (overrides the configuration)')
+    .option('--broker <url>', 'publish to this MQTT broker (mqtt://host:1883, mqtts://host:8883), overriding the configuration')
+    .option('--profile <id>', 'device profile (default: detected from the board)')
+    .option('--health-port <port>', 'health server port (0 picks a free one)')
+    .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
+    .option('--demo-images <dir>', 'images the demo configuration replays (default: ../shared/images beside the package)')
+    .option('--exit-when-done', 'exit once every files source has played its images (sources set to loop never end)')
+    .option('--no-status', 'do not print the status line')
+    .addHelpText('after', '\nWithout --config the built-in demo runs: the files source over sample images with the person model.\nConfiguration: docs/configuration.md. Stop with Ctrl-C or SIGTERM.')
+    .action(action(async (flags: RunFlags) => runAgent(flags)));
+}
+
+async function runAgent(flags: RunFlags): Promise<number> {
+  const useDemo = flags.config === undefined && process.env['EDGE_AGENT_CONFIG'] === undefined;
+  const healthPort = flags.healthPort === undefined ? undefined : parseIntegerFlag('--health-port', flags.healthPort, 0, 65535);
+  const loaded = loadConfig({
+    file: flags.config,
+    profile: flags.profile,
+    document: useDemo ? { values: demoConfig(flags.demoImages), label: 'the built-in demo configuration' } : undefined,
+    flags: {
+      dataDir: flags.dataDir,
+      logLevel: flags.logLevel as never,
+      ...(flags.broker === undefined ? {} : { publish: { transport: 'mqtt', brokerUrl: flags.broker } }),
+      ...(healthPort === undefined ? {} : { health: { port: healthPort } }),
+    },
+  });
+  const logger = createLogger(loaded.config.logLevel, { deviceId: loaded.config.deviceId });
+  const runtime = await AgentRuntime.start(loaded, { logger, executableSearchPath: executableSearchPath().join(':') });
+  const stopStatus = flags.status === false ? () => undefined : startStatusLine(() => ({ status: runtime.status() }), process.stderr);
+
+  const stopped = new Promise<'signal'>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'stopping');
+      resolve('signal');
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  });
+  await Promise.race([stopped, flags.exitWhenDone ? runtime.finished() : new Promise<never>(() => undefined)]);
+
+  // Bound the shutdown: a wedged native call must not keep a service manager waiting for ever.
+  const bound = loaded.config.shutdownTimeoutMs;
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    runtime.stop().then(() => 'clean' as const),
+    new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), bound);
+    }),
+  ]);
+  clearTimeout(timer);
+  stopStatus();
+  if (outcome === 'timeout') {
+    logger.error({ shutdownTimeoutMs: bound }, 'shutdown did not finish in time; exiting anyway');
+    process.exit(1);
+  }
+  return 0;
+}

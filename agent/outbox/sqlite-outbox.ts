@@ -1,0 +1,426 @@
+/**
+ * The outbox on SQLite (better-sqlite3): every call is one short synchronous transaction, the
+ * database runs in WAL mode, and limits drop the oldest pending rows with a drop record left in
+ * their place. A full disk makes an enqueue fail with EDGE_OUTBOX_DISK_FULL, never the process.
+ * docs/outbox.md states the durability choice and the numbers behind it.
+ */
+import { dirname } from 'node:path';
+import type { Database } from 'better-sqlite3';
+import { ulid } from 'ulid';
+import { AgentError, describeError } from '../errors/agent-error.js';
+import { DiskReserve } from './disk-reserve.js';
+import { freeDiskBytes, isDiskFullError } from './disk-space.js';
+import { dropOldest, type DropReason, type DropWhile } from './drop-oldest.js';
+import { encodeEntry, plannedBytes, withSeq, type EncodedEntry } from './encode-entry.js';
+import { outboxErrors } from './errors.js';
+import { openOutboxDatabase, type OutboxRecovery } from './open-database.js';
+import { resolveOutboxOptions, type ResolvedOutboxOptions, type SqliteOutboxOptions } from './options.js';
+import type { Outbox, OutboxEntry, OutboxRow, OutboxRowKind, OutboxStatus } from './outbox.js';
+import { pendingTotals, readStatus, selectPending } from './rows.js';
+import { prepareStatements, type OutboxStatements } from './statements.js';
+
+/** Bytes reserved for the drop record itself when planning how much to drop. */
+const dropRecordAllowanceBytes = 512;
+/** Delivered rows deleted per prune, so one prune never holds the write lock for long. */
+const pruneBatchRows = 1_000;
+/**
+ * Below this much free space the WAL is checkpointed after every write, so SQLite rewrites the
+ * WAL from its start instead of appending up to its 4 MiB auto-checkpoint size (measured on a
+ * full tmpfs: without it, the WAL alone refills a disk whose space just came back).
+ */
+const walTightBelowBytes = 8 * 1024 * 1024;
+
+/** One drop made inside a transaction, logged only once that transaction committed. */
+interface DropEvent {
+  reason: DropReason;
+  droppedRows: number;
+  firstSeq: number;
+  lastSeq: number;
+  dropRecordSeq: number;
+}
+
+/** The durable outbox on a local SQLite file. */
+export class SqliteOutbox implements Outbox {
+  /** Opens (or creates) the outbox; an unusable file is moved aside and reported in `recovery`. */
+  static open(options: SqliteOutboxOptions): SqliteOutbox {
+    const resolved = resolveOutboxOptions(options);
+    const { db, recovery } = openOutboxDatabase(resolved.path, resolved.synchronous, resolved.logger, resolved.now());
+    return new SqliteOutbox(resolved, db, recovery);
+  }
+
+  /** The database file. */
+  readonly path: string;
+  /** Non-null when a corrupt or foreign file was moved aside at open: log loudly, count in metrics. */
+  readonly recovery: OutboxRecovery | null;
+
+  private readonly st: OutboxStatements;
+  private readonly pageSize: number;
+  // Mirrors of the pending totals, so limits are checked without a count(*) per insert; reloaded
+  // from the table whenever a transaction fails.
+  private pendingRows = 0;
+  private pendingBytes = 0;
+  /** ok: grow freely; low: below minFreeDiskBytes; full: SQLite hit ENOSPC and space has not come back. */
+  private diskMode: 'ok' | 'low' | 'full' = 'ok';
+  private walTight = false;
+  private readonly reserve: DiskReserve;
+  private lastDiskCheckMs = Number.NEGATIVE_INFINITY;
+  private lastPruneMs = Number.NEGATIVE_INFINITY;
+  private dropsInTransaction: DropEvent[] = [];
+  private closed = false;
+
+  private constructor(
+    private readonly o: ResolvedOutboxOptions,
+    private readonly db: Database,
+    recovery: OutboxRecovery | null,
+  ) {
+    this.path = o.path;
+    this.recovery = recovery;
+    this.st = prepareStatements(db);
+    this.pageSize = db.pragma('page_size', { simple: true }) as number;
+    this.reloadTotals();
+    this.reserve = new DiskReserve(o.path, o.diskReserveBytes, o.logger);
+    this.reserve.claim();
+  }
+
+  /** Stores one result; throws EDGE_OUTBOX_DISK_FULL, _DUPLICATE_RESULT, _INVALID_ENTRY or _WRITE_FAILED. */
+  enqueue(entry: OutboxEntry): OutboxRow {
+    return this.enqueueMany([entry])[0] as OutboxRow;
+  }
+
+  /** Stores several results in one transaction: all of them or, on error, none. */
+  enqueueMany(entries: readonly OutboxEntry[]): OutboxRow[] {
+    this.assertOpen();
+    const encoded = entries.map((e, i) => encodeEntry(e, i));
+    if (encoded.length === 0) return [];
+    try {
+      return this.insertEntries(encoded);
+    } catch (err) {
+      this.afterFailedTransaction();
+      if (!isDiskFullError(err)) throw this.describeWriteError(err, encoded);
+      this.makeRoomAfterDiskFull(encoded);
+    }
+    try {
+      return this.insertEntries(encoded);
+    } catch (err) {
+      this.afterFailedTransaction();
+      if (!isDiskFullError(err)) throw this.describeWriteError(err, encoded);
+      throw outboxErrors.EDGE_OUTBOX_DISK_FULL(
+        `The disk holding the outbox ${this.path} is full even after dropping the oldest rows, so ${encoded.length === 1 ? `result ${encoded[0]?.resultId}` : `${encoded.length} results`} were not stored; free space on that file system or lower the outbox limits (maxBytes, minFreeDiskBytes)`,
+        { path: this.path, resultIds: encoded.map((e) => e.resultId), freeBytes: this.probeFreeBytes() },
+        err,
+      );
+    }
+  }
+
+  /** Pending rows oldest first, at most `limit`, with id greater than `afterId`. */
+  nextPending(limit: number, afterId = 0): OutboxRow[] {
+    this.assertOpen();
+    if (!Number.isSafeInteger(limit) || limit < 1) {
+      throw outboxErrors.EDGE_OUTBOX_INVALID_ENTRY(`Expected positive integer for nextPending limit but received ${String(limit)}`, { limit });
+    }
+    return selectPending(this.db, limit, afterId);
+  }
+
+  /** Counts one more delivery attempt for each row (ids no longer present are skipped). */
+  markAttempted(ids: readonly number[]): void {
+    this.assertOpen();
+    if (ids.length === 0) return;
+    this.write('markAttempted', () => {
+      for (const id of ids) this.st.markAttempted.run(id);
+    });
+  }
+
+  /** Deletes the rows, or keeps them as delivered while `deliveredRetentionMs` runs; one transaction. */
+  markDelivered(ids: readonly number[]): void {
+    this.assertOpen();
+    if (ids.length === 0) return;
+    const now = this.o.now();
+    const keep = this.o.deliveredRetentionMs > 0;
+    this.write('markDelivered', () => {
+      for (const id of ids) {
+        const gone = keep ? this.st.keepDelivered.get(now, id) : this.st.deleteDelivered.get(id);
+        if (gone === undefined) continue;
+        this.pendingRows -= 1;
+        this.pendingBytes -= gone.bytes;
+      }
+    });
+    this.maybePrune(now);
+  }
+
+  /** Moves a pending row to the dead-letter table with the reason (a no-op if it is gone). */
+  deadLetter(id: number, reason: string): void {
+    this.assertOpen();
+    const now = this.o.now();
+    this.write('deadLetter', () => {
+      this.st.copyToDeadLetter.run(reason === '' ? '(no reason given)' : reason, now, id);
+      const gone = this.st.deletePending.get(id);
+      if (gone === undefined) return;
+      this.pendingRows -= 1;
+      this.pendingBytes -= gone.bytes;
+      this.st.trimDeadLetter.run(this.o.maxDeadLetterRows);
+    });
+  }
+
+  /** Depth, bytes, oldest age, dead rows, drops by reason and the last seq, read from the tables. */
+  status(): OutboxStatus {
+    this.assertOpen();
+    return readStatus(this.db, this.o.now(), { rows: this.pendingRows, bytes: this.pendingBytes });
+  }
+
+  /**
+   * Deletes one batch of delivered rows older than the retention time; returns how many went.
+   * Runs by itself every `pruneIntervalMs` from enqueue and markDelivered.
+   */
+  pruneDelivered(): number {
+    this.assertOpen();
+    const now = this.o.now();
+    this.lastPruneMs = now;
+    let deleted = 0;
+    this.write('pruneDelivered', () => {
+      deleted = this.st.pruneDelivered.run(now - this.o.deliveredRetentionMs, pruneBatchRows).changes;
+    });
+    return deleted;
+  }
+
+  /** Closes the database (SQLite checkpoints the WAL into the main file). Safe to call twice. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      this.db.pragma('optimize');
+    } catch {
+      // Only a planner hint; a full disk must not stop the close.
+    }
+    this.db.close();
+  }
+
+  private insertEntries(encoded: readonly EncodedEntry[]): OutboxRow[] {
+    const now = this.o.now();
+    this.refreshDiskState(now);
+    let incomingBytes = 0;
+    for (const e of encoded) incomingBytes += plannedBytes(e);
+    const rows = this.db
+      .transaction(() => {
+        this.applyLimits(now, encoded.length, incomingBytes);
+        return encoded.map((e) => this.insertRow(e.resultId, e.topic, (seq) => withSeq(e, seq), 'result', now));
+      })
+      .immediate();
+    this.logDrops();
+    if (this.walTight) this.checkpointQuietly();
+    this.maybePrune(now);
+    return rows;
+  }
+
+  /** Inside a transaction: assigns the next seq and inserts one pending row. */
+  private insertRow(resultId: string, topic: string, payloadFor: (seq: number) => string, kind: OutboxRowKind, now: number): OutboxRow {
+    const seq = (this.st.nextSeq.get() as { value: number }).value;
+    const payload = payloadFor(seq);
+    const bytes = Buffer.byteLength(payload, 'utf8');
+    const info = this.st.insert.run(resultId, seq, topic, payload, now, bytes, kind);
+    this.pendingRows += 1;
+    this.pendingBytes += bytes;
+    return { id: Number(info.lastInsertRowid), resultId, seq, topic, payload, createdAtMs: now, bytes, state: 'pending', attempts: 0, kind };
+  }
+
+  /** Inside the insert transaction: makes room for `rows` new rows of `bytes` under every limit. */
+  private applyLimits(now: number, rows: number, bytes: number): void {
+    const o = this.o;
+    if (o.maxAgeMs !== null) {
+      const cutoff = now - o.maxAgeMs;
+      const oldest = this.st.oldestPending.get();
+      if (oldest !== undefined && oldest.created_at_ms < cutoff) this.drop('maxAge', now, (row) => row.created_at_ms < cutoff);
+    }
+    if (this.pendingRows + rows > o.maxRows) {
+      // Drop below the limit by dropFraction, so drops (and drop records) come in batches.
+      const target = Math.max(0, Math.floor(o.maxRows * (1 - o.dropFraction)) - rows - 1);
+      const excess = this.pendingRows - target;
+      this.drop('maxRows', now, (_, removed) => removed.rows < excess);
+    }
+    if (this.pendingBytes + bytes > o.maxBytes) {
+      const target = Math.max(0, Math.floor(o.maxBytes * (1 - o.dropFraction)) - bytes - dropRecordAllowanceBytes);
+      const excess = this.pendingBytes - target;
+      this.drop('maxBytes', now, (_, removed) => removed.bytes < excess);
+    }
+    if (this.diskMode !== 'ok') this.stopFileGrowth(now, bytes, this.diskMode === 'full' ? 'diskFull' : 'minFreeDisk');
+  }
+
+  /**
+   * Inside a transaction, when the file system is short of space: deleting rows does not give
+   * space back to the file system, but SQLite reuses the freed pages, so the file stops growing.
+   * Delivered rows go first (nothing is lost), then a batch of the oldest pending rows.
+   */
+  private stopFileGrowth(now: number, bytes: number, reason: DropReason): void {
+    this.st.deleteAllDelivered.run();
+    const freeInFile = (this.db.pragma('freelist_count', { simple: true }) as number) * this.pageSize;
+    const needed = 2 * bytes + 8 * this.pageSize;
+    if (freeInFile >= needed) return;
+    const goal = Math.max(needed - freeInFile, Math.ceil(this.pendingBytes * this.o.dropFraction));
+    this.drop(reason, now, (_, removed) => removed.bytes < goal);
+  }
+
+  /** Inside a transaction: drops oldest pending rows and writes the drop record. */
+  private drop(reason: DropReason, now: number, dropWhile: DropWhile): void {
+    const summary = dropOldest(this.st, reason, dropWhile);
+    if (summary === null) return;
+    this.pendingRows -= summary.rowsRemoved;
+    this.pendingBytes -= summary.bytesRemoved;
+    const payload = { ...this.o.dropRecordFields, ...summary.record, droppedAt: new Date(now).toISOString() };
+    const topic = this.o.dropTopic ?? summary.newestTopic;
+    const row = this.insertRow(ulid(), topic, (seq) => JSON.stringify({ ...payload, seq }), 'drop', now);
+    this.dropsInTransaction.push({
+      reason,
+      droppedRows: summary.resultsDropped,
+      firstSeq: summary.record.firstSeq,
+      lastSeq: summary.record.lastSeq,
+      dropRecordSeq: row.seq,
+    });
+  }
+
+  /**
+   * After SQLITE_FULL: give up the reserve, checkpoint so the WAL restarts from its beginning,
+   * drop a batch of the oldest rows into SQLite's free list, and stay in 'full' mode (reusing
+   * pages, never growing the file) until statfs shows room again.
+   */
+  private makeRoomAfterDiskFull(encoded: readonly EncodedEntry[]): void {
+    let bytes = 0;
+    for (const e of encoded) bytes += plannedBytes(e);
+    const released = this.reserve.release();
+    const enteringFull = this.diskMode !== 'full';
+    if (enteringFull) {
+      this.o.logger.error({ event: 'outbox_disk_full', path: this.path, reserveReleased: released }, 'disk full: the outbox drops its oldest rows to keep storing new ones until space comes back');
+    }
+    this.diskMode = 'full';
+    this.walTight = true;
+    this.checkpointQuietly();
+    try {
+      const now = this.o.now();
+      this.db.transaction(() => this.stopFileGrowth(now, bytes, 'diskFull')).immediate();
+      this.logDrops();
+    } catch (err) {
+      this.afterFailedTransaction();
+      // Once per full-disk episode: this repeats for every result until space comes back.
+      if (released || enteringFull) {
+        this.o.logger.error({ event: 'outbox_disk_full', path: this.path, err: describeError(err) }, 'could not drop rows on the full disk; results are refused until space comes back');
+      }
+    }
+    this.checkpointQuietly();
+    this.lastDiskCheckMs = this.o.now();
+  }
+
+  /**
+   * PASSIVE never waits for readers (a running `outbox status` must not stall inference); once
+   * every frame is copied, the next write starts the WAL from its beginning, reusing its space.
+   */
+  private checkpointQuietly(): void {
+    try {
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // A checkpoint that cannot write is retried by SQLite later; nothing is lost.
+    }
+  }
+
+  /** Measures free space at most every diskCheckIntervalMs, moves between disk modes, logs each move. */
+  private refreshDiskState(now: number): void {
+    if (now - this.lastDiskCheckMs < this.o.diskCheckIntervalMs) return;
+    this.lastDiskCheckMs = now;
+    const free = this.probeFreeBytes();
+    if (free === null) return;
+    const minFree = this.o.minFreeDiskBytes;
+    // Room again means room to claim the reserve and as much once more.
+    const roomAgain = free >= minFree + 2 * Math.max(this.o.diskReserveBytes, 64 * 1024);
+    if (this.diskMode === 'full' && !roomAgain) return;
+    if (roomAgain) this.reserve.claim();
+    const mode = free < minFree ? 'low' : 'ok';
+    if (mode !== this.diskMode) {
+      if (mode === 'low') {
+        this.o.logger.warn({ event: 'outbox_disk_low', path: this.path, freeBytes: free, minFreeDiskBytes: minFree }, 'free disk below minFreeDiskBytes; the outbox now reuses space by dropping its oldest rows');
+      } else {
+        this.o.logger.info({ event: 'outbox_disk_ok', path: this.path, freeBytes: free }, 'free disk back above minFreeDiskBytes; the outbox grows again');
+      }
+    }
+    this.diskMode = mode;
+    this.walTight = free < Math.max(minFree, walTightBelowBytes);
+  }
+
+  private probeFreeBytes(): number | null {
+    try {
+      return (this.o.freeDiskBytes ?? freeDiskBytes)(dirname(this.path));
+    } catch (err) {
+      this.o.logger.warn({ event: 'outbox_statfs_failed', path: this.path, err: describeError(err) }, 'could not measure free disk space');
+      return null;
+    }
+  }
+
+  private maybePrune(now: number): void {
+    if (this.o.deliveredRetentionMs === 0 || now - this.lastPruneMs < this.o.pruneIntervalMs) return;
+    try {
+      this.pruneDelivered();
+    } catch (err) {
+      // Pruning is housekeeping; the write that triggered it already committed.
+      this.o.logger.warn({ event: 'outbox_prune_failed', path: this.path, err: describeError(err) }, 'could not prune delivered rows');
+    }
+  }
+
+  /** Runs `fn` in one immediate transaction, mapping SQLite failures to outbox errors. */
+  private write(what: string, fn: () => void): void {
+    try {
+      this.db.transaction(fn).immediate();
+    } catch (err) {
+      this.afterFailedTransaction();
+      if (isDiskFullError(err)) {
+        throw outboxErrors.EDGE_OUTBOX_DISK_FULL(`The disk holding the outbox ${this.path} is full, so ${what} was not saved; free space on that file system`, { path: this.path, operation: what }, err);
+      }
+      throw outboxErrors.EDGE_OUTBOX_WRITE_FAILED(`SQLite refused ${what} on the outbox ${this.path}: ${describeError(err)}`, { path: this.path, operation: what }, err);
+    }
+  }
+
+  private describeWriteError(err: unknown, encoded: readonly EncodedEntry[]): AgentError {
+    if (err instanceof AgentError) return err;
+    const code = err instanceof Error && 'code' in err ? String(err.code) : '';
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' && describeError(err).includes('outbox.result_id')) {
+      const duplicate = this.findDuplicate(encoded);
+      return outboxErrors.EDGE_OUTBOX_DUPLICATE_RESULT(
+        `Expected a new resultId but ${duplicate ?? 'one of the batch'} is already in the outbox; each result is enqueued once`,
+        { path: this.path, resultId: duplicate },
+        err,
+      );
+    }
+    return outboxErrors.EDGE_OUTBOX_WRITE_FAILED(`SQLite refused to store a result in the outbox ${this.path}: ${describeError(err)}`, { path: this.path, sqliteCode: code }, err);
+  }
+
+  private findDuplicate(encoded: readonly EncodedEntry[]): string | null {
+    const seen = new Set<string>();
+    const exists = this.db.prepare('SELECT 1 FROM outbox WHERE result_id = ?').pluck();
+    for (const e of encoded) {
+      if (seen.has(e.resultId) || exists.get(e.resultId) !== undefined) return e.resultId;
+      seen.add(e.resultId);
+    }
+    return null;
+  }
+
+  private logDrops(): void {
+    for (const d of this.dropsInTransaction) {
+      this.o.logger.warn({ event: 'outbox_drop', path: this.path, ...d }, `outbox limit ${d.reason} hit: dropped the ${d.droppedRows} oldest results`);
+    }
+    this.dropsInTransaction = [];
+  }
+
+  private afterFailedTransaction(): void {
+    this.dropsInTransaction = [];
+    this.reloadTotals();
+  }
+
+  private reloadTotals(): void {
+    try {
+      const t = pendingTotals(this.db);
+      this.pendingRows = t.rows;
+      this.pendingBytes = t.bytes;
+    } catch {
+      // Reading can fail only with the disk in trouble; the next successful write corrects drift.
+    }
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw outboxErrors.EDGE_OUTBOX_CLOSED(`The outbox ${this.path} was used after close()`, { path: this.path });
+  }
+}
