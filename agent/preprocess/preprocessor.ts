@@ -11,6 +11,12 @@ import { inputErrors } from './errors.js';
 import { planGeometry, type FrameGeometry } from './geometry.js';
 import { TensorFiller, type TensorData } from './tensor-fill.js';
 
+// Every camera frame is new, so libvips' operation cache (50 MB by default) only holds memory
+// that is never reused; on a 512 MB board that matters. One thread per image is enough: frames
+// are processed one at a time per model and ONNX Runtime wants the other cores.
+sharp.cache(false);
+sharp.concurrency(1);
+
 /** Limits for untrusted images. */
 export interface PreprocessOptions {
   /** Refuse images with more pixels than this before decoding them (decompression bomb guard). */

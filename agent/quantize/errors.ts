@@ -9,5 +9,6 @@ export const quantizeErrors = defineErrors({
   EDGE_QUANTIZE_CALIBRATION_IMAGE: { kind: 'input', summary: 'A calibration image could not be decoded.' },
   EDGE_QUANTIZE_OPTIONS_INVALID: { kind: 'usage', summary: 'Quantizer options are out of range or inconsistent.' },
   EDGE_QUANTIZE_OUTPUT_INVALID: { kind: 'usage', summary: 'The output path would overwrite the float model.' },
+  EDGE_QUANTIZE_AGREEMENT_LOW: { kind: 'model', summary: 'The quantized variant agrees with the float model less than --min-agreement allows; the variant was removed.' },
   EDGE_QUANTIZE_RUNTIME_FAILED: { kind: 'runtime', summary: 'ONNX Runtime failed while calibrating or checking the model.' },
 });

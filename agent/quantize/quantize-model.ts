@@ -3,9 +3,8 @@
  * real images. The new file is written atomically (temporary file, then rename) after ONNX
  * Runtime has loaded it, and the float model is only ever read.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { Logger } from '../log/logger.js';
 import type { ActivationType } from './activation-range.js';
@@ -16,6 +15,7 @@ import { changedBefore13, quantizedOps } from './op-support.js';
 import { DataType, defaultOpsetVersion, encodeModel, graphOf, readModel, toNumber, type ModelProto } from './onnx-model.js';
 import { planQdq } from './qdq-plan.js';
 import { rewriteToQdq } from './qdq-rewrite.js';
+import { writeAtomically } from './write-atomically.js';
 
 /** Options of {@link quantizeModel}. */
 export interface QuantizeModelOptions {
@@ -41,6 +41,12 @@ export interface QuantizeModelOptions {
   readonly reduceRange?: boolean;
   /** ONNX Runtime threads for calibration (default 2). */
   readonly intraOpNumThreads?: number;
+  /**
+   * Turns one calibration image into the model's input tensor; default: the quantizer's own
+   * letterbox (`letterbox` above). The model store path passes the agent's Preprocessor so
+   * calibration sees exactly what inference will.
+   */
+  readonly prepareInput?: (imagePath: string) => Promise<Float32Array>;
   readonly logger?: Logger;
   readonly onProgress?: CalibrationOptions['onProgress'];
 }
@@ -81,7 +87,8 @@ export async function quantizeModel(options: QuantizeModelOptions): Promise<Quan
   options.logger?.info({ model: options.inputPath, tensors: measured.length, images: options.calibrationImages.length, method: options.method }, 'calibrating activations');
 
   const spec: LetterboxSpec = { width: input.dims[3]!, height: input.dims[2]!, ...options.letterbox };
-  const frames = options.calibrationImages.map((path) => async () => (await letterboxImage(path, spec)).data);
+  const prepare = options.prepareInput ?? (async (path: string) => (await letterboxImage(path, spec)).data);
+  const frames = options.calibrationImages.map((path) => () => prepare(path));
   const ranges = await calibrateRanges(model, input.name, input.dims, measured, frames, {
     method: options.method,
     percentile,
@@ -174,22 +181,4 @@ async function checkLoads(encoded: Uint8Array): Promise<void> {
     throw quantizeErrors.EDGE_QUANTIZE_RUNTIME_FAILED(`Expected ONNX Runtime to load the quantized model but it failed: ${(err as Error).message}`, {}, err);
   }
   await session.release();
-}
-
-/** Writes to a temporary file beside the target, flushes it, then renames it into place. */
-async function writeAtomically(path: string, data: Uint8Array): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const handle = await open(temp, 'wx');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
 }

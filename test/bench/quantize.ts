@@ -1,37 +1,32 @@
 /**
- * int8 against float for both shared models: per-`session.run` latency with the same thread
- * count (p50 over interleaved runs, so a noisy neighbour slows every variant alike), file sizes
- * and detection agreement on the shared images. Quantized files go to a temporary directory.
+ * int8 against float for both shared models, through the agent's own path: each variant is made
+ * by `quantizeVariant` (as `edge-agent models quantize` does) into a temporary model directory and
+ * loaded by a ModelRunner. Reports per-`session.run` latency with the same thread count (p50/p95
+ * over interleaved rounds, so a noisy neighbour slows every variant alike), file size, and
+ * detection agreement with float (boxes matched at IoU >= 0.8, same label, over all boxes) on
+ * the shared images and on scenes composited from them. Writes the latency plot.
  * Run alone: `node --import tsx test/bench/quantize.ts`.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import * as ort from 'onnxruntime-node';
-import { letterboxImage, type LetterboxSpec } from '../../agent/quantize/calibration-input.js';
-import { quantizeModel, type QuantizeModelOptions } from '../../agent/quantize/quantize-model.js';
-import { sharedImage, sharedModel } from '../helpers/shared.js';
-import { faceTopBox, iou, personTopBox, type TopBox } from '../quantize/detections.js';
+import { ModelRunner } from '../../agent/inference/model-runner.js';
+import { silentLogger } from '../../agent/log/logger.js';
+import { bundledManifestDir } from '../../agent/models/manifest-loader.js';
+import { ModelStore } from '../../agent/models/model-store.js';
+import { compareVariant, type AgreementReport, type EvalImage } from '../../agent/quantize/agreement.js';
+import { compositeScenes } from '../../agent/quantize/eval-scenes.js';
+import { quantizeVariant } from '../../agent/quantize/quantize-variant.js';
+import { repoRoot, sharedImage, sharedImages, sharedModels } from '../helpers/shared.js';
+import { writeLatencyPlot } from './plot.js';
 import { row, summarize } from './stats.js';
 
-const images = ['astronaut.png', 'chelsea.png', 'coffee.png', 'hopper.jpg', 'rocket.jpg'];
+const imageNames = ['astronaut.png', 'chelsea.png', 'coffee.png', 'hopper.jpg', 'rocket.jpg'];
 const threads = 2;
 const rounds = 12;
 const runsPerRound = 10;
-
-interface ModelCase {
-  readonly id: string;
-  readonly inputName: string;
-  readonly spec: LetterboxSpec;
-  readonly scoreThreshold: number;
-  readonly topBox: (s: ort.InferenceSession, image: string) => Promise<TopBox>;
-}
-
-const cases: readonly ModelCase[] = [
-  { id: 'person-yolox-192', inputName: 'images', spec: { width: 192, height: 192, padValue: 114, channelOrder: 'bgr' }, scoreThreshold: 0.5, topBox: personTopBox },
-  { id: 'face-yunet-2023mar', inputName: 'input', spec: { width: 640, height: 640, padValue: 0, channelOrder: 'bgr' }, scoreThreshold: 0.6, topBox: faceTopBox },
-];
+const sceneCount = 12;
 
 /** One measured variant of a model. */
 export interface QuantizeBenchRow {
@@ -43,80 +38,83 @@ export interface QuantizeBenchRow {
   /** Float p50 divided by this variant's p50. */
   readonly speedup: number;
   readonly sizeRatio: number;
-  /** Share of images where the top detection agrees with float (both absent, or IoU >= 0.8). */
-  readonly agreement: number;
-  readonly maxScoreDiff: number;
+  readonly images: AgreementReport;
+  readonly scenes: AgreementReport;
 }
 
 /** Quantizes both shared models into a temp dir, measures every variant, prints and returns the rows. */
-export async function runQuantizeBench(): Promise<QuantizeBenchRow[]> {
+export async function runQuantizeBench(options: { plotPath?: string } = {}): Promise<QuantizeBenchRow[]> {
   const dir = await mkdtemp(join(tmpdir(), 'edge-quantize-bench-'));
   const rows: QuantizeBenchRow[] = [];
   try {
-    for (const c of cases) rows.push(...(await benchModel(c, dir)));
+    const images: EvalImage[] = await Promise.all(imageNames.map(async (name) => ({ name, data: await readFile(sharedImage(name)) })));
+    const scenes = await compositeScenes(images, sceneCount);
+    for (const id of ['person-yolox-192', 'face-yunet-2023mar']) rows.push(...(await benchModel(id, dir, images, scenes)));
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  const widths = [20, 34, 10, 9, 9, 9, 9, 10, 10];
-  console.log(`\nint8 vs float, ${threads} intra-op threads, p50/p95 over ${rounds * runsPerRound} interleaved session.run calls`);
-  console.log(row(['model', 'variant', 'bytes', 'p50 ms', 'p95 ms', 'speedup', 'size', 'agreement', 'max dscore'], widths));
+  const widths = [20, 26, 9, 8, 8, 8, 7, 22, 22];
+  console.log(`\nint8 vs float, ${threads} intra-op threads, p50/p95 of ${rounds * runsPerRound} interleaved session.run calls; agreement = matched/all boxes (IoU >= 0.8) and mean score diff`);
+  console.log(row(['model', 'variant', 'bytes', 'p50 ms', 'p95 ms', 'speedup', 'size', `5 images`, `${sceneCount} scenes`], widths));
   for (const r of rows) {
-    console.log(row([r.model, r.variant, String(r.bytes), r.p50Ms, r.p95Ms, `${r.speedup.toFixed(2)}x`, `${(r.sizeRatio * 100).toFixed(1)}%`, r.agreement, r.maxScoreDiff], widths));
+    const agree = (a: AgreementReport) => `${a.agreement.toFixed(2)} (${a.matchedBoxes}/${a.floatBoxes}+${a.variantBoxes}) ${a.meanScoreDiff >= 0 ? '+' : ''}${a.meanScoreDiff.toFixed(3)}`;
+    console.log(row([r.model, r.variant, String(r.bytes), r.p50Ms, r.p95Ms, `${r.speedup.toFixed(2)}x`, `${(r.sizeRatio * 100).toFixed(1)}%`, agree(r.images), agree(r.scenes)], widths));
   }
+  const plotPath = options.plotPath ?? join(repoRoot, 'docs', 'img', 'latency-per-variant.svg');
+  await writeLatencyPlot(rows.map((r) => ({ group: r.model, label: r.variant, p50Ms: r.p50Ms, p95Ms: r.p95Ms })), plotPath, `session.run latency per variant (${threads} threads, 2-core x86_64, one run)`);
+  console.log(`latency plot written to ${plotPath}`);
   return rows;
 }
 
-async function benchModel(c: ModelCase, dir: string): Promise<QuantizeBenchRow[]> {
-  const floatPath = sharedModel(c.id);
-  const base: Omit<QuantizeModelOptions, 'outputPath'> = {
-    inputPath: floatPath,
-    calibrationImages: images.map(sharedImage),
-    method: 'percentile',
-    letterbox: { padValue: c.spec.padValue, channelOrder: c.spec.channelOrder },
-  };
-  const variants: { name: string; path: string; bytes: number }[] = [];
-  const s8 = await quantizeModel({ ...base, outputPath: join(dir, `${c.id}-s8s8.onnx`) });
-  const u8 = await quantizeModel({ ...base, outputPath: join(dir, `${c.id}-u8s8.onnx`), activationType: 'uint8' });
-  const floatBytes = s8.floatBytes;
-  variants.push({ name: 'float32', path: floatPath, bytes: floatBytes });
-  variants.push({ name: 'int8 QDQ S8S8 percentile (default)', path: s8.outputPath, bytes: s8.int8Bytes });
-  variants.push({ name: 'int8 QDQ U8S8 percentile', path: u8.outputPath, bytes: u8.int8Bytes });
-
-  const sessions = await Promise.all(variants.map((v) => ort.InferenceSession.create(v.path, { intraOpNumThreads: threads, interOpNumThreads: 1 })));
+async function benchModel(id: string, dir: string, images: EvalImage[], scenes: EvalImage[]): Promise<QuantizeBenchRow[]> {
+  const store = () => new ModelStore({ modelDir: dir, manifestDirs: [bundledManifestDir, dir], mirrorDir: sharedModels, logger: silentLogger() });
+  const calibrationImages = imageNames.map(sharedImage);
+  const made = [];
+  for (const activationType of ['int8', 'uint8'] as const) {
+    made.push(await quantizeVariant({ store: store(), id, calibrationDir: sharedImages, calibrationImages, method: 'percentile', activationType }));
+  }
+  const variants = [
+    { id, name: 'float32' },
+    { id: made[0]!.manifest.id, name: 'int8 QDQ S8S8 (default)' },
+    { id: made[1]!.manifest.id, name: 'int8 QDQ U8S8' },
+  ];
+  const s = store();
+  const runners = await Promise.all(variants.map((v) => ModelRunner.load(s, v.id, { deviceId: 'bench', logger: silentLogger(), intraOpThreads: threads })));
   try {
-    const { data } = await letterboxImage(sharedImage('hopper.jpg'), c.spec);
-    const feeds = { [c.inputName]: new ort.Tensor('float32', data, [1, 3, c.spec.height, c.spec.width]) };
-    for (const s of sessions) for (let i = 0; i < 10; i++) await s.run(feeds);
-    const times: number[][] = sessions.map(() => []);
-    for (let r = 0; r < rounds; r++) {
-      for (const [i, s] of sessions.entries()) {
+    // Fill each runner's input tensor with the same frame, then time the bare session.run.
+    const hopper = images.find((i) => i.name === 'hopper.jpg')!;
+    for (const r of runners) await r.infer({ source: 'bench', seq: 0, capturedAt: new Date(), image: { kind: 'encoded', data: hopper.data } });
+    for (const r of runners) for (let i = 0; i < 10; i++) await r.session.run();
+    const times: number[][] = runners.map(() => []);
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, r] of runners.entries()) {
         for (let k = 0; k < runsPerRound; k++) {
           const t0 = performance.now();
-          await s.run(feeds);
+          await r.session.run();
           times[i]!.push(performance.now() - t0);
         }
       }
     }
-    const floatBoxes = await Promise.all(images.map((img) => c.topBox(sessions[0]!, sharedImage(img))));
     const floatP50 = summarize(times[0]!).p50;
+    const floatBytes = runners[0]!.manifest.bytes;
     const out: QuantizeBenchRow[] = [];
     for (const [i, v] of variants.entries()) {
-      let agree = 0;
-      let maxScoreDiff = 0;
-      for (const [j, img] of images.entries()) {
-        const f = floatBoxes[j]!;
-        const q = await c.topBox(sessions[i]!, sharedImage(img));
-        const fHit = f.score >= c.scoreThreshold;
-        const qHit = q.score >= c.scoreThreshold;
-        if ((!fHit && !qHit) || (fHit && qHit && iou(f, q) >= 0.8)) agree++;
-        maxScoreDiff = Math.max(maxScoreDiff, Math.abs(f.score - q.score));
-      }
       const stats = summarize(times[i]!);
-      out.push({ model: c.id, variant: v.name, bytes: v.bytes, p50Ms: stats.p50, p95Ms: stats.p95, speedup: floatP50 / stats.p50, sizeRatio: v.bytes / floatBytes, agreement: agree / images.length, maxScoreDiff });
+      out.push({
+        model: id,
+        variant: v.name,
+        bytes: runners[i]!.manifest.bytes,
+        p50Ms: stats.p50,
+        p95Ms: stats.p95,
+        speedup: floatP50 / stats.p50,
+        sizeRatio: runners[i]!.manifest.bytes / floatBytes,
+        images: await compareVariant(runners[0]!, runners[i]!, images),
+        scenes: await compareVariant(runners[0]!, runners[i]!, scenes),
+      });
     }
     return out;
   } finally {
-    for (const s of sessions) await s.release();
+    for (const r of runners) await r.close();
   }
 }
 

@@ -8,6 +8,7 @@ import { ModelSession } from '../../inference/model-session.js';
 import { modelErrors } from '../../models/errors.js';
 import type { ModelManifest } from '../../models/manifest.js';
 import { action } from '../action.js';
+import { registerQuantizeCommand } from './quantize.js';
 import { cliLogger } from '../cli-logger.js';
 import { modelStoreFromFlags, storeFlagHelp, type StoreFlags } from '../model-store-from-flags.js';
 
@@ -92,6 +93,7 @@ export function registerModelsCommand(program: Command): Command {
         throw modelErrors.EDGE_MODEL_GRAPH_MISMATCH(`Model "${id}" does not match its manifest:\n  - ${problems.join('\n  - ')}`, { id, problems });
       }
     }));
+  registerQuantizeCommand(models);
   return models;
 }
 

@@ -1,70 +1,155 @@
 /**
- * `quantize <model.onnx> --calibration DIR --out FILE`: static int8 QDQ quantization on the
- * device. Registered by the models command as `models quantize`; the report goes to stdout as
- * JSON and progress to stderr (a rewritten line on a terminal, plain lines otherwise).
+ * `edge-agent models quantize <id> --calibration DIR`: makes a static int8 QDQ variant of a float
+ * model in the model store, then compares it with the float model on an evaluation set through
+ * the agent's own runner and decoders. Progress goes to stderr (a bar on a terminal, plain lines
+ * otherwise); the report goes to stdout.
  */
+import { readFile, rm } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { action } from '../action.js';
-import { createLogger } from '../../log/logger.js';
+import { ModelRunner } from '../../inference/model-runner.js';
+import type { Logger } from '../../log/logger.js';
+import type { ModelStore } from '../../models/model-store.js';
+import { compareVariant, type AgreementReport, type EvalImage } from '../../quantize/agreement.js';
 import { listCalibrationImages } from '../../quantize/calibration-set.js';
-import { quantizeModel, type QuantizeModelOptions } from '../../quantize/quantize-model.js';
+import { quantizeErrors } from '../../quantize/errors.js';
+import { compositeScenes } from '../../quantize/eval-scenes.js';
+import { calibrationProgress, type ProgressStream } from '../../quantize/progress-line.js';
+import { quantizeVariant, type QuantizedVariant } from '../../quantize/quantize-variant.js';
+import { action } from '../action.js';
+import { cliLogger } from '../cli-logger.js';
+import { modelStoreFromFlags, storeFlagHelp, type StoreFlags } from '../model-store-from-flags.js';
 
 /** Options as commander parses them (exported for tests). */
-export interface QuantizeFlags {
+export interface QuantizeFlags extends StoreFlags {
   calibration: string;
-  out: string;
+  outId?: string;
   method: 'minmax' | 'percentile';
   percentile: number;
   activationType: 'int8' | 'uint8';
   reduceRange: boolean;
-  padValue: number;
-  channelOrder: 'bgr' | 'rgb';
+  eval?: string;
+  scenes: number;
+  minAgreement?: number;
   threads: number;
+  json?: boolean;
 }
 
-/** Adds the `quantize` subcommand to `parent` (the lead mounts it under `models`). */
+/** What the command reports. */
+export interface QuantizeCommandReport {
+  readonly id: string;
+  readonly variant: QuantizedVariant['manifest'];
+  readonly modelPath: string;
+  readonly quantization: QuantizedVariant['report'];
+  readonly evalSet: AgreementReport;
+  readonly scenes: AgreementReport | undefined;
+}
+
+/** Adds `quantize` under `parent` (the `models` command). */
 export function registerQuantizeCommand(parent: Command): void {
-  parent
+  const cmd = parent
     .command('quantize')
-    .description('Quantize a float ONNX model to static int8 (QDQ), calibrated on a directory of images; the float model is not modified.')
-    .argument('<model>', 'path of the float model.onnx')
+    .description('Make a static int8 (QDQ) variant of a float model, calibrated on a directory of images, and report how closely it agrees with the float model. The float model is not modified.')
+    .argument('<id>', 'id of the float model in the store')
     .requiredOption('--calibration <dir>', 'directory of calibration images (real frames from the camera)')
-    .requiredOption('--out <file>', 'where to write the int8 model (written atomically)')
+    .option('--out-id <id>', 'id of the new variant (default: <id>-int8, or <id>-uint8 with --activation-type uint8)')
     .addOption(new Option('--method <method>', 'activation range method').choices(['minmax', 'percentile']).default('percentile'))
     .option('--percentile <p>', 'central share of values kept by the percentile method', parseNumber, 99.99)
-    .addOption(new Option('--activation-type <type>', 'int8 (S8S8) or uint8 (U8S8) activations').choices(['int8', 'uint8']).default('int8'))
+    .addOption(new Option('--activation-type <type>', 'int8 (S8S8, advised for ARM) or uint8 (U8S8, fuses better on x86)').choices(['int8', 'uint8']).default('int8'))
     .option('--no-reduce-range', 'use full 8-bit weights (ARM or VNNI CPUs); default is 7-bit for x86 AVX2')
-    .option('--pad-value <v>', 'letterbox padding value 0-255', parseNumber, 114)
-    .addOption(new Option('--channel-order <order>', 'channel order the model expects').choices(['bgr', 'rgb']).default('bgr'))
-    .option('--threads <n>', 'ONNX Runtime threads for calibration', parseNumber, 2)
-    .action(action(async (model: string, flags: QuantizeFlags) => {
-      await runQuantize(model, flags, process.stderr);
-    }));
+    .option('--eval <dir>', 'directory of images to compare variant and float on (default: the calibration directory)')
+    .option('--scenes <n>', 'also compare on this many scenes composited from the evaluation images (0 for none)', parseNumber, 6)
+    .option('--min-agreement <x>', 'fail (exit status 3) and remove the variant when agreement on the evaluation set or the scenes is below x (0..1)', parseNumber)
+    .option('--threads <n>', 'ONNX Runtime intra-op threads for calibration and evaluation', parseNumber, 2)
+    .option('--json', 'print the report as JSON');
+  for (const [flags, help] of storeFlagHelp()) cmd.option(flags, help);
+  cmd.action(action(async (id: string, flags: QuantizeFlags) => {
+    const logger = cliLogger();
+    const report = await runQuantize(id, flags, process.stderr, logger);
+    process.stdout.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : summary(report));
+    await checkAgreement(report, flags);
+  }));
 }
 
-/** Runs one quantization with CLI flags; exported for tests. */
-export async function runQuantize(model: string, flags: QuantizeFlags, progressStream: NodeJS.WriteStream): Promise<void> {
+/** Quantizes, reloads the store so the variant is known by id, and compares it with the float model. */
+export async function runQuantize(id: string, flags: QuantizeFlags, progress: ProgressStream, logger: Logger): Promise<QuantizeCommandReport> {
+  if (flags.minAgreement !== undefined && !(flags.minAgreement >= 0 && flags.minAgreement <= 1)) {
+    throw quantizeErrors.EDGE_QUANTIZE_OPTIONS_INVALID(`Expected --min-agreement between 0 and 1 but received ${flags.minAgreement}`, { minAgreement: flags.minAgreement });
+  }
   const calibrationImages = await listCalibrationImages(flags.calibration);
-  const tty = progressStream.isTTY === true;
-  const options: QuantizeModelOptions = {
-    inputPath: model,
-    outputPath: flags.out,
+  const variant = await quantizeVariant({
+    store: modelStoreFromFlags(flags, logger),
+    id,
+    ...(flags.outId === undefined ? {} : { outId: flags.outId }),
+    calibrationDir: flags.calibration,
     calibrationImages,
     method: flags.method,
     percentile: flags.percentile,
     activationType: flags.activationType,
     reduceRange: flags.reduceRange,
-    letterbox: { padValue: flags.padValue, channelOrder: flags.channelOrder },
     intraOpNumThreads: flags.threads,
-    logger: createLogger('warn', { command: 'quantize' }),
-    onProgress: ({ pass, passes, done, total }) => {
-      const line = `calibration pass ${pass}/${passes}: ${done}/${total} images`;
-      if (tty) progressStream.write(`\r${line}${done === total ? '\n' : ''}`);
-      else progressStream.write(`${line}\n`);
-    },
-  };
-  const report = await quantizeModel(options);
-  process.stdout.write(`${JSON.stringify(report)}\n`);
+    logger,
+    onProgress: calibrationProgress(progress),
+  });
+  // A fresh store reads the manifest just written, proving the variant loads by id.
+  const store = modelStoreFromFlags(flags, logger);
+  const evalImages = await readImages(flags.eval === undefined ? variant.calibrationImages : await listCalibrationImages(flags.eval));
+  const scenes = flags.scenes > 0 ? await compositeScenes(evalImages, Math.floor(flags.scenes)) : [];
+  const { evalSet, sceneSet } = await compare(store, id, variant.manifest.id, evalImages, scenes, flags.threads, logger);
+  return { id, variant: variant.manifest, modelPath: variant.modelPath, quantization: variant.report, evalSet, scenes: sceneSet };
+}
+
+async function compare(store: ModelStore, id: string, variantId: string, images: EvalImage[], scenes: EvalImage[], threads: number, logger: Logger): Promise<{ evalSet: AgreementReport; sceneSet: AgreementReport | undefined }> {
+  const options = { deviceId: 'quantize', logger, intraOpThreads: threads };
+  const float = await ModelRunner.load(store, id, options);
+  try {
+    const variant = await ModelRunner.load(store, variantId, options);
+    try {
+      const evalSet = await compareVariant(float, variant, images);
+      const sceneSet = scenes.length > 0 ? await compareVariant(float, variant, scenes) : undefined;
+      return { evalSet, sceneSet };
+    } finally {
+      await variant.close();
+    }
+  } finally {
+    await float.close();
+  }
+}
+
+async function readImages(paths: readonly string[]): Promise<EvalImage[]> {
+  return Promise.all(paths.map(async (p) => ({ name: basename(p), data: await readFile(p) })));
+}
+
+/** Throws (model exit status) and removes the variant when agreement is below --min-agreement. */
+export async function checkAgreement(report: QuantizeCommandReport, flags: QuantizeFlags): Promise<void> {
+  const min = flags.minAgreement;
+  if (min === undefined) return;
+  const low = [['evaluation set', report.evalSet] as const, ['composited scenes', report.scenes] as const].filter(([, r]) => r !== undefined && r.agreement < min);
+  if (low.length === 0) return;
+  await rm(dirname(report.modelPath), { recursive: true, force: true });
+  const what = low.map(([name, r]) => `${r!.agreement.toFixed(3)} on the ${name}`).join(' and ');
+  throw quantizeErrors.EDGE_QUANTIZE_AGREEMENT_LOW(
+    `Expected agreement of variant "${report.variant.id}" with "${report.id}" of at least ${min} but measured ${what}; removed ${dirname(report.modelPath)}. Try more calibration images from the camera, --method percentile, or --activation-type uint8`,
+    { id: report.id, variant: report.variant.id, minAgreement: min },
+  );
+}
+
+function summary(r: QuantizeCommandReport): string {
+  const q = r.quantization;
+  const lines = [
+    `${r.variant.id}: ${r.variant.quantization} variant of ${r.id} -> ${r.modelPath}`,
+    `  size ${q.int8Bytes} B (${(q.sizeRatio * 100).toFixed(1)}% of ${q.floatBytes} B), sha256 ${q.sha256}`,
+    `  calibration: ${r.variant.calibration?.description ?? ''}`,
+  ];
+  for (const [name, a] of [['evaluation set', r.evalSet], ['composited scenes', r.scenes]] as const) {
+    if (a === undefined) continue;
+    lines.push(
+      a.task === 'classification'
+        ? `  ${name} (${a.images} images): top-1 agreement ${a.agreement.toFixed(3)}, mean score difference ${a.meanScoreDiff.toFixed(3)}`
+        : `  ${name} (${a.images} images): agreement ${a.agreement.toFixed(3)} (${a.matchedBoxes} matched of ${a.floatBoxes} float / ${a.variantBoxes} variant boxes, IoU >= 0.8), mean score difference ${a.meanScoreDiff.toFixed(3)} (|d| ${a.meanAbsScoreDiff.toFixed(3)})`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function parseNumber(value: string): number {

@@ -1,0 +1,138 @@
+/**
+ * Quantizes a model the store knows into a new variant beside it: `<modelDir>/<newId>/model.onnx`
+ * plus a manifest deriving from the float model, so the variant loads by id like any other
+ * model. Calibration frames go through the agent's own Preprocessor, so the ranges are measured
+ * on exactly the tensors inference will feed.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../log/logger.js';
+import type { ModelManifest } from '../models/manifest.js';
+import type { ModelStore } from '../models/model-store.js';
+import { Preprocessor } from '../preprocess/preprocessor.js';
+import type { ActivationType } from './activation-range.js';
+import type { CalibrationMethod, CalibrationOptions } from './calibrate.js';
+import { quantizeErrors } from './errors.js';
+import { quantizeModel, type QuantizationReport } from './quantize-model.js';
+import { variantManifest, writeManifest } from './variant-manifest.js';
+
+const idPattern = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** What to quantize and how. */
+export interface QuantizeVariantOptions {
+  readonly store: ModelStore;
+  /** Id of the float model. */
+  readonly id: string;
+  /** Id of the variant (default `<id>-int8`, or `<id>-uint8` for uint8 activations). */
+  readonly outId?: string;
+  readonly calibrationDir: string;
+  readonly calibrationImages: readonly string[];
+  readonly method: CalibrationMethod;
+  readonly percentile?: number;
+  readonly activationType?: ActivationType;
+  readonly reduceRange?: boolean;
+  readonly intraOpNumThreads?: number;
+  readonly logger?: Logger;
+  readonly onProgress?: CalibrationOptions['onProgress'];
+}
+
+/** The variant written. */
+export interface QuantizedVariant {
+  readonly manifest: ModelManifest;
+  readonly manifestPath: string;
+  readonly modelPath: string;
+  readonly report: QuantizationReport;
+  /** The calibration images used (undecodable ones are skipped with a warning). */
+  readonly calibrationImages: readonly string[];
+}
+
+/** The id a variant gets when none is given. */
+export function defaultVariantId(id: string, activationType: ActivationType = 'int8'): string {
+  return `${id}-${activationType}`;
+}
+
+/** Quantizes model `id` from `store` into a new variant in the store's model directory. */
+export async function quantizeVariant(options: QuantizeVariantOptions): Promise<QuantizedVariant> {
+  const { store, id } = options;
+  const base = store.manifest(id);
+  if (base.quantization !== 'none') {
+    throw quantizeErrors.EDGE_QUANTIZE_MODEL_UNSUPPORTED(`Expected a float model (quantization "none") for "${id}" but its manifest says "${base.quantization}"`, { id, quantization: base.quantization });
+  }
+  const newId = options.outId ?? defaultVariantId(id, options.activationType);
+  checkNewId(store, id, newId);
+  const floatPath = await store.ensure(id);
+  const preprocessor = new Preprocessor(base.input);
+  const prepareInput = async (path: string): Promise<Float32Array> => {
+    const prepared = await preprocessor.prepare({ kind: 'encoded', data: await readFile(path) }, path);
+    // The preprocessor reuses its buffer for the next frame; calibration may still hold this one.
+    return Float32Array.from(prepared.data);
+  };
+  const calibrationImages = await decodableImages(options.calibrationImages, prepareInput, options.logger);
+  const dir = join(store.modelDir, newId);
+  const created = !existsSync(dir);
+  await mkdir(dir, { recursive: true });
+  const modelPath = join(dir, 'model.onnx');
+  try {
+    return await writeVariant();
+  } catch (err) {
+    if (created) await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+
+  async function writeVariant(): Promise<QuantizedVariant> {
+    const report = await quantizeModel({
+      inputPath: floatPath,
+      outputPath: modelPath,
+      calibrationImages,
+      method: options.method,
+      ...(options.percentile === undefined ? {} : { percentile: options.percentile }),
+      letterbox: { padValue: base.input.padValue, channelOrder: base.input.channelOrder === 'BGR' ? 'bgr' : 'rgb' },
+      prepareInput,
+      ...(options.activationType === undefined ? {} : { activationType: options.activationType }),
+      ...(options.reduceRange === undefined ? {} : { reduceRange: options.reduceRange }),
+      ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+    const manifest = variantManifest(base, newId, report, { dir: options.calibrationDir });
+    const manifestPath = await writeManifest(dir, manifest);
+    return { manifest, manifestPath, modelPath, report, calibrationImages };
+  }
+}
+
+/**
+ * The images the preprocessor can decode; a frame a camera cut short is skipped with a warning
+ * rather than failing a calibration of hundreds of frames. None left is an error.
+ */
+async function decodableImages(paths: readonly string[], prepare: (path: string) => Promise<Float32Array>, logger: Logger | undefined): Promise<string[]> {
+  const good: string[] = [];
+  const skipped: string[] = [];
+  for (const path of paths) {
+    try {
+      await prepare(path);
+      good.push(path);
+    } catch (err) {
+      skipped.push(path);
+      logger?.warn({ image: path, reason: (err as Error).message }, 'skipping calibration image that cannot be decoded');
+    }
+  }
+  if (good.length === 0) {
+    throw quantizeErrors.EDGE_QUANTIZE_CALIBRATION_EMPTY(`Expected at least one decodable calibration image but none of ${paths.length} could be decoded (first: ${paths[0] ?? 'none'})`, { skipped });
+  }
+  return good;
+}
+
+/** Refuses ids the schema would reject and ids that already name a model not derived from `id`. */
+function checkNewId(store: ModelStore, id: string, newId: string): void {
+  if (!idPattern.test(newId)) {
+    throw quantizeErrors.EDGE_QUANTIZE_OPTIONS_INVALID(`Expected --out-id to match ${idPattern.source} but received ${JSON.stringify(newId)}`, { outId: newId });
+  }
+  if (newId === id) {
+    throw quantizeErrors.EDGE_QUANTIZE_OUTPUT_INVALID(`Expected a variant id different from the float model's but both are "${id}"`, { id });
+  }
+  const existing = store.manifests().find((m) => m.id === newId);
+  if (existing && existing.derivedFrom !== id) {
+    throw quantizeErrors.EDGE_QUANTIZE_OUTPUT_INVALID(`Expected a new variant id but "${newId}" already names a model that is not a variant of "${id}"; choose another with --out-id`, { id, outId: newId });
+  }
+}
