@@ -1,0 +1,39 @@
+/**
+ * `npm run bench`: every benchmark in one run, so the numbers compare as ratios on the same
+ * (shared, noisy) machine. Each part prints its own table; this prints the machine first.
+ * Parts: infer, loop (with the agent's memory), outbox, publish, quantize, peer. Pick some with
+ * `npm run bench -- infer loop`.
+ */
+import { cpus, totalmem, release, arch } from 'node:os';
+import { runInferBench } from './infer.js';
+import { runLoopBench } from './loop.js';
+import { runOutboxBench } from './outbox.js';
+import { runPublishBench } from './publish.js';
+import { runQuantizeBench } from './quantize.js';
+import { runPeerBench } from './peer.js';
+
+const parts: Record<string, () => Promise<unknown>> = {
+  infer: async () => {
+    await runInferBench({ modelId: 'person-yolox-192' });
+    await runInferBench({ modelId: 'face-yunet-2023mar' });
+  },
+  loop: () => runLoopBench(),
+  outbox: async () => runOutboxBench(),
+  publish: () => runPublishBench(),
+  quantize: () => runQuantizeBench(),
+  peer: () => runPeerBench(),
+};
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const unknown = wanted.filter((w) => !(w in parts));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark part(s): ${unknown.join(', ')}; known: ${Object.keys(parts).join(', ')}`);
+  process.exit(2);
+}
+const cpu = cpus()[0]?.model ?? 'unknown CPU';
+console.log(`machine: ${cpus().length} x ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, ${arch()} Linux ${release()}, Node ${process.version}; ${new Date().toISOString()}`);
+for (const name of wanted.length > 0 ? wanted : Object.keys(parts)) {
+  const t0 = performance.now();
+  await (parts[name] as () => Promise<unknown>)();
+  console.log(`[${name} took ${((performance.now() - t0) / 1000).toFixed(0)} s]`);
+}
