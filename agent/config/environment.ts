@@ -47,3 +47,16 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
 export function executableSearchPath(env: NodeJS.ProcessEnv = process.env): string[] {
   return (env['PATH'] ?? '').split(':').filter((dir) => dir !== '');
 }
+
+/** What systemd tells a `Type=notify` service: where to send notifications and the watchdog interval. */
+export interface ServiceManagerEnvironment {
+  /** $NOTIFY_SOCKET, undefined outside a notify service. */
+  notifySocket: string | undefined;
+  /** $WATCHDOG_USEC, undefined without WatchdogSec=. */
+  watchdogUsec: string | undefined;
+}
+
+/** Reads the service manager's variables. */
+export function serviceManagerEnvironment(env: NodeJS.ProcessEnv = process.env): ServiceManagerEnvironment {
+  return { notifySocket: env['NOTIFY_SOCKET'] || undefined, watchdogUsec: env['WATCHDOG_USEC'] || undefined };
+}

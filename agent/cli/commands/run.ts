@@ -4,7 +4,9 @@
  * the outbox and exits 0 within the configured bound.
  */
 import type { Command } from 'commander';
-import { executableSearchPath } from '../../config/environment.js';
+import { executableSearchPath, serviceManagerEnvironment } from '../../config/environment.js';
+import { createSdNotifier, watchdogIntervalMs } from '../../health/sd-notify.js';
+import { formatStatus } from '../../runtime/status-line.js';
 import { loadConfig } from '../../config/load-config.js';
 import { createLogger } from '../../log/logger.js';
 import { AgentRuntime } from '../../runtime/agent-runtime.js';
@@ -61,6 +63,17 @@ async function runAgent(flags: RunFlags): Promise<number> {
   const runtime = await AgentRuntime.start(loaded, { logger, executableSearchPath: executableSearchPath().join(':') });
   const stopStatus = flags.status === false ? () => undefined : startStatusLine(() => ({ status: runtime.status() }), process.stderr);
 
+  // Under systemd (Type=notify): READY once serving, WATCHDOG while the event loop turns, and
+  // the status line for `systemctl status`. Outside systemd the notifier does nothing.
+  const service = serviceManagerEnvironment();
+  const notifier = createSdNotifier({ socketPath: service.notifySocket, logger });
+  notifier.ready();
+  const pingMs = watchdogIntervalMs(service.watchdogUsec) ?? 10_000;
+  const pinger = setInterval(() => {
+    notifier.watchdog();
+    notifier.status(formatStatus(runtime.status()));
+  }, pingMs);
+
   const stopped = new Promise<'signal'>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
       logger.info({ signal }, 'stopping');
@@ -71,6 +84,8 @@ async function runAgent(flags: RunFlags): Promise<number> {
   });
   await Promise.race([stopped, flags.exitWhenDone ? runtime.finished() : new Promise<never>(() => undefined)]);
 
+  clearInterval(pinger);
+  notifier.stopping();
   // Bound the shutdown: a wedged native call must not keep a service manager waiting for ever.
   const bound = loaded.config.shutdownTimeoutMs;
   let timer: NodeJS.Timeout | undefined;
@@ -82,6 +97,7 @@ async function runAgent(flags: RunFlags): Promise<number> {
   ]);
   clearTimeout(timer);
   stopStatus();
+  await notifier.close();
   if (outcome === 'timeout') {
     logger.error({ shutdownTimeoutMs: bound }, 'shutdown did not finish in time; exiting anyway');
     process.exit(1);

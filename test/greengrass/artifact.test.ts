@@ -1,0 +1,204 @@
+import t from 'tap';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { buildGreengrass, fileDigest, greengrassDir } from '../../greengrass/build/build.js';
+import type { Recipe } from '../../greengrass/build/recipes.js';
+import { repoRoot, sharedImage, sharedModels } from '../helpers/shared.js';
+
+// A machine without the cached production node_modules runs `npm ci` for them first (minutes).
+t.setTimeout(15 * 60_000);
+
+// One x64 build for the whole file (production node_modules come from greengrass/.cache, so
+// only the first run on a machine pays for `npm ci`).
+const outDir = t.testdir();
+const built = await buildGreengrass({
+  arches: ['x64'],
+  outDir,
+  cacheDir: join(greengrassDir, '.cache'),
+  modelMirror: sharedModels,
+  models: ['person-yolox-192'],
+  componentName: 'com.example.EdgeAgent',
+  version: '0.0.1',
+  publisher: 'Test',
+  bucket: 'test-bucket',
+});
+
+const schema = JSON.parse(readFileSync(join(repoRoot, 'greengrass', 'schema', 'recipe.schema.json'), 'utf8')) as object;
+const validate = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile(schema);
+
+function entries(zip: string): Set<string> {
+  const r = spawnSync('unzip', ['-Z1', zip], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`unzip -Z1 ${zip}: ${r.stderr}`);
+  return new Set(r.stdout.split('\n').filter((l) => l !== ''));
+}
+
+// Greengrass unpacks <name>.zip into {artifacts:decompressedPath}/<name>/.
+const zipByComponentAndFolder = new Map(built.artifacts.map((a) => [`${a.component}/${a.unpackedName}`, a.file]));
+const agent = built.recipes['com.example.EdgeAgent']?.recipe as Recipe;
+const model = built.recipes['com.example.EdgeAgent.Model.person-yolox-192']?.recipe as Recipe;
+
+t.test('every built recipe validates against the recipe schema', async (t) => {
+  t.same(Object.keys(built.recipes).sort(), ['com.example.EdgeAgent', 'com.example.EdgeAgent.Model.person-yolox-192']);
+  for (const [name, { recipe }] of Object.entries(built.recipes)) {
+    t.ok(validate(recipe), `${name}: ${JSON.stringify(validate.errors)}`);
+  }
+  t.same(
+    agent.Manifests.map((m) => (m['Platform'] as { architecture: string }).architecture),
+    ['amd64'],
+    'an x64 build describes only amd64',
+  );
+});
+
+t.test('every Lifecycle command refers to a file in the built artifact', async (t) => {
+  let checked = 0;
+  for (const [name, { recipe }] of Object.entries(built.recipes)) {
+    for (const manifest of recipe.Manifests) {
+      const lifecycle = (manifest['Lifecycle'] ?? {}) as Record<string, unknown>;
+      for (const [step, value] of Object.entries(lifecycle)) {
+        if (step === 'Setenv') continue;
+        const script = typeof value === 'string' ? value : (value as { Script: string }).Script;
+        const refs = [...script.matchAll(/\{artifacts:decompressedPath\}\/([^/\s]+)\/(\S+)/g)];
+        t.ok(refs.length > 0, `${name} ${step} runs something from its artifact: ${script}`);
+        for (const [, folder, path] of refs) {
+          const zip = zipByComponentAndFolder.get(`${name}/${folder}`);
+          t.ok(zip, `${name} ${step}: an artifact unpacks to ${folder}/`);
+          if (zip !== undefined) t.ok(entries(zip).has(path as string), `${name} ${step}: ${folder}/${path} is in ${zip}`);
+          checked++;
+        }
+      }
+    }
+  }
+  t.ok(checked > 0, 'at least one lifecycle command was checked');
+
+  // run.sh in turn runs files of the same artifact.
+  const zip = zipByComponentAndFolder.get('com.example.EdgeAgent/edge-agent-linux-x64') as string;
+  const runSh = readFileSync(join(greengrassDir, 'run.sh'), 'utf8');
+  const inside = [...runSh.matchAll(/"\$artifact\/([^"]+)"/g)].map((m) => m[1] as string);
+  t.same(inside.sort(), ['bin/edge-agent.js', 'greengrass/node-abi']);
+  const files = entries(zip);
+  for (const path of inside) t.ok(files.has(path), `run.sh needs ${path}`);
+});
+
+t.test('model folders named in Setenv are in the model component artifacts', async (t) => {
+  for (const manifest of agent.Manifests) {
+    const dirs = ((manifest['Lifecycle'] as { Setenv: Record<string, string> }).Setenv['GG_EDGE_AGENT_MODEL_DIRS'] ?? '').split(' ');
+    t.equal(dirs.length, 1);
+    for (const dir of dirs) {
+      const m = /^\{([^:}]+):artifacts:decompressedPath\}\/(.+)$/.exec(dir);
+      t.ok(m, dir);
+      const zip = zipByComponentAndFolder.get(`${m?.[1]}/${m?.[2]}`);
+      t.ok(zip, `the component ${m?.[1]} has a zip that unpacks to ${m?.[2]}/`);
+      if (zip !== undefined) t.same([...entries(zip)].sort(), ['manifest.json', 'model.onnx']);
+    }
+  }
+});
+
+t.test('artifact digests are the SHA-256 of the zips', async (t) => {
+  for (const [name, { recipe }] of Object.entries(built.recipes)) {
+    for (const manifest of recipe.Manifests) {
+      for (const a of manifest['Artifacts'] as Array<{ Uri: string; Digest: string; Algorithm: string }>) {
+        const file = built.artifacts.find((b) => b.component === name && a.Uri.endsWith(`/${b.file.split('/').pop()}`))?.file;
+        t.ok(file, `${a.Uri} was built`);
+        if (file !== undefined) t.equal(a.Digest, await fileDigest(file), `${name}: digest of ${a.Uri}`);
+        t.equal(a.Algorithm, 'SHA-256');
+        t.match(a.Uri, /^s3:\/\/test-bucket\//);
+      }
+    }
+  }
+  t.equal(model['ComponentVersion'], JSON.parse(readFileSync(join(repoRoot, 'models', 'person-yolox-192', 'manifest.json'), 'utf8')).version, 'model component version is the manifest version');
+});
+
+t.test('the x64 artifact holds the compiled agent, its data files and x64 native modules only', async (t) => {
+  const files = entries(zipByComponentAndFolder.get('com.example.EdgeAgent/edge-agent-linux-x64') as string);
+  for (const f of [
+    'dist/agent/cli/main.js',
+    'dist/agent/models/manifest.schema.json',
+    'dist/agent/results/result-record.schema.json',
+    'dist/agent/publish/schemas/result-message.schema.json',
+    'dist/models/person-yolox-192/manifest.json',
+    'dist/device-profiles/raspberry-pi-4.yaml',
+    'node_modules/better-sqlite3/build/Release/better_sqlite3.node',
+    'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',
+  ]) {
+    t.ok(files.has(f), f);
+  }
+  const all = [...files];
+  t.same(all.filter((f) => f.endsWith('.onnx')), [], 'no model weights in the agent artifact');
+  t.same(all.filter((f) => /linux\/arm64\/|linux-arm64/.test(f)), [], 'no arm64 binaries in the x64 artifact');
+  t.same(all.filter((f) => f.startsWith('test/') || (f.startsWith('dist/') && f.includes('.test.')) || /^node_modules\/(tap|typescript|eslint|@tapjs)\//.test(f)), [], 'no tests or dev dependencies');
+});
+
+t.test('the unpacked x64 artifact runs `edge-agent infer` from its compiled code', async (t) => {
+  const dir = t.testdir();
+  const zip = zipByComponentAndFolder.get('com.example.EdgeAgent/edge-agent-linux-x64') as string;
+  t.equal(spawnSync('unzip', ['-q', zip, '-d', dir]).status, 0);
+  const r = spawnSync(process.execPath, [join(dir, 'bin', 'edge-agent.js'), 'infer', '--model', 'person-yolox-192', '--from', sharedModels, '--data-dir', join(dir, 'data'), sharedImage('hopper.jpg')], {
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'] ?? '' },
+  });
+  t.equal(r.status, 0, r.stderr);
+  const result = JSON.parse(r.stdout.trim()) as { detections: Array<{ label: string }> };
+  t.same(
+    result.detections.map((d) => d.label),
+    ['person'],
+    'one person in hopper.jpg',
+  );
+  t.equal(readFileSync(join(dir, 'greengrass', 'node-abi'), 'utf8').trim(), process.versions.modules);
+});
+
+// The component as the nucleus starts it: run.sh from the unpacked artifact, the environment
+// Greengrass sets, the model component unpacked beside it, and the IPC test double as nucleus.
+// Marked todo (tap does not run it) until `edge-agent run` wires the greengrass transport
+// (SVCUID and the socket path read in agent/config). Run without the todo on 2026-11-22: the
+// component started, pulled the model from the model component, filled the outbox, published nothing.
+t.test('the unpacked component starts under a nucleus double and publishes through it', { todo: 'edge-agent run does not wire the greengrass transport yet: it starts, pulls the model from the model component and fills the outbox, but publishes nothing' }, async (t) => {
+  const { startNucleusDouble } = await import('../publish/helpers/nucleus-double.js');
+  const dir = mkdtempSync(join(tmpdir(), 'gg-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const artifactDir = join(dir, 'artifacts');
+  mkdirSync(artifactDir);
+  mkdirSync(join(dir, 'model-component'));
+  const unzipped = spawnSync('unzip', ['-q', zipByComponentAndFolder.get('com.example.EdgeAgent/edge-agent-linux-x64') as string, '-d', join(artifactDir, 'edge-agent-linux-x64')], { encoding: 'utf8' });
+  t.equal(unzipped.status, 0, unzipped.stderr);
+  const modelDir = join(dir, 'model-component', 'person-yolox-192');
+  t.equal(spawnSync('unzip', ['-q', zipByComponentAndFolder.get('com.example.EdgeAgent.Model.person-yolox-192/person-yolox-192') as string, '-d', modelDir]).status, 0);
+  const nucleus = await startNucleusDouble(join(dir, 'ipc.socket'), 'svcuid-test-token');
+  t.teardown(() => nucleus.stop());
+  const work = join(dir, 'work');
+  mkdirSync(work);
+  const config = {
+    cameras: [{ name: 'door', source: { type: 'files', path: sharedImage('hopper.jpg') }, models: [{ id: 'person-yolox-192' }] }],
+    health: { port: 0 },
+  };
+  const child = spawn('sh', [join(artifactDir, 'edge-agent-linux-x64', 'greengrass', 'run.sh')], {
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      GG_EDGE_AGENT_CONFIG: JSON.stringify(config),
+      GG_EDGE_AGENT_WORK_DIR: work,
+      GG_EDGE_AGENT_MODEL_DIRS: modelDir,
+      EDGE_AGENT_PUBLISH__TRANSPORT: 'greengrass',
+      AWS_IOT_THING_NAME: 'kiosk-7',
+      AWS_REGION: 'eu-west-1',
+      SVCUID: 'svcuid-test-token',
+      AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT: nucleus.socketPath,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  t.teardown(() => {
+    child.kill('SIGKILL');
+  });
+  const deadline = Date.now() + 60_000;
+  while (nucleus.published.length === 0 && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const first = nucleus.published[0];
+  t.ok(first, `a result was published through the nucleus; agent stderr:\n${stderr.slice(-2000)}`);
+  t.equal(first?.topicName, 'edge-agent/kiosk-7/results/person-yolox-192');
+  t.match(JSON.parse(first?.payload ?? '{}'), { detections: [{ label: 'person' }] });
+  child.kill('SIGTERM');
+  t.equal(await exited, 0, 'stops cleanly on SIGTERM, as the nucleus stops components');
+});
