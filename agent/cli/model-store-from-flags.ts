@@ -29,5 +29,5 @@ export function modelStoreFromFlags(flags: StoreFlags, logger: Logger): ModelSto
   const env = readEnvironment();
   const dataDir = flags.dataDir ?? env.dataDir ?? defaultDataDir();
   const modelDir = flags.modelDir ?? env.modelDir ?? join(dataDir, 'models');
-  return new ModelStore({ modelDir, manifestDirs: [bundledManifestDir, modelDir], mirrorDir: flags.from ?? env.modelMirror, logger });
+  return new ModelStore({ modelDir, manifestDirs: [modelDir, bundledManifestDir], mirrorDir: flags.from ?? env.modelMirror, logger });
 }

@@ -9,6 +9,7 @@ import { registerModelsCommand } from './commands/models.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerOutboxCommand } from './commands/outbox.js';
 import { registerDoctorCommand } from './commands/doctor.js';
+import { registerSubscribeCommand } from './commands/subscribe.js';
 
 /** Builds the full command tree; exported so tests can drive it without a child process. */
 export function buildProgram(): Command {
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerModelsCommand(program);
   registerOutboxCommand(program);
   registerDoctorCommand(program);
+  registerSubscribeCommand(program);
   return program;
 }
 

@@ -31,8 +31,8 @@ export interface ReadinessTrackerOptions {
 
 /** Collects model and camera events and says whether the agent is ready. */
 export class ReadinessTracker {
-  private readonly cameras: readonly TrackedCamera[];
-  private readonly models: readonly string[];
+  private cameras: readonly TrackedCamera[];
+  private models: readonly string[];
   private readonly now: () => number;
   private readonly warmedUp = new Set<string>();
   private readonly lastFrameAtMs = new Map<string, number>();
@@ -41,6 +41,12 @@ export class ReadinessTracker {
     this.cameras = [...options.cameras];
     this.models = [...options.models];
     this.now = options.now ?? Date.now;
+  }
+
+  /** Replaces what is waited for (after live reconfiguration); what was already seen is kept. */
+  track(cameras: readonly TrackedCamera[], models: readonly string[]): void {
+    this.cameras = [...cameras];
+    this.models = [...models];
   }
 
   /** A model's session is loaded and one warm-up inference has run. */

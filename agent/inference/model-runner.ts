@@ -100,6 +100,7 @@ export class ModelRunner {
 
   /** Frees the native session. */
   async close(): Promise<void> {
+    await this.tail; // a frame in flight finishes before its session goes away
     await this.session.release();
   }
 }

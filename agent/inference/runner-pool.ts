@@ -58,6 +58,19 @@ export class RunnerPool {
     return fresh;
   }
 
+  /** Ids of the loaded models. */
+  ids(): string[] {
+    return [...this.runners.keys()];
+  }
+
+  /** Releases the session of `id` once its calls in flight are done (no camera uses it any more). */
+  async unload(id: string): Promise<void> {
+    const r = this.runners.get(id);
+    if (r === undefined) return;
+    this.runners.delete(id);
+    await r.close();
+  }
+
   /** Releases every session. */
   async close(): Promise<void> {
     const all = [...this.runners.values()];

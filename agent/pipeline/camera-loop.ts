@@ -49,6 +49,9 @@ export interface CameraLoopOptions {
   onKept?: (record: ResultRecord) => void;
 }
 
+/** The settings a running loop can take without a restart (live reconfiguration). */
+export type CameraLoopSettings = Pick<CameraLoopOptions, 'intervalMs' | 'gate' | 'models' | 'stuckTimeoutMs'>;
+
 /** Counters of one camera loop. */
 export interface CameraLoopStats {
   framesInferred: number;
@@ -61,7 +64,7 @@ export interface CameraLoopStats {
 /** Runs one camera until stopped. */
 export class CameraLoop {
   readonly name: string;
-  private readonly o: CameraLoopOptions;
+  private o: CameraLoopOptions;
   private readonly latest: LatestFrame;
   private readonly abort = new AbortController();
   private readonly throttle = new LogThrottle();
@@ -101,6 +104,29 @@ export class CameraLoop {
     await this.o.source.stop();
   }
 
+  /**
+   * Replaces rate, gate, models and timeout. Takes effect from the next frame: a frame in flight
+   * finishes with the settings it started with, because `process` read them when it began.
+   */
+  update(settings: CameraLoopSettings): void {
+    this.o = { ...this.o, ...settings };
+  }
+
+  /** The models this loop runs now. */
+  get models(): readonly CameraModel[] {
+    return this.o.models;
+  }
+
+  /** The change gate in use, if any. */
+  get gate(): ChangeGate | undefined {
+    return this.o.gate;
+  }
+
+  /** The source's counters. */
+  sourceStats(): ReturnType<FrameSource['stats']> {
+    return this.o.source.stats();
+  }
+
   /** A snapshot of the counters. */
   stats(): CameraLoopStats {
     return { ...this.counters };
@@ -132,9 +158,10 @@ export class CameraLoop {
   }
 
   private async process(frame: Frame): Promise<void> {
-    if (this.o.gate !== undefined) {
+    const { gate, models } = this.o;
+    if (gate !== undefined) {
       try {
-        const decision = await this.o.gate.check(frame.image);
+        const decision = await gate.check(frame.image);
         if (!decision.pass) {
           this.counters.framesSkipped++;
           this.o.metrics.frameSkipped(this.name);
@@ -146,7 +173,7 @@ export class CameraLoop {
       }
     }
     this.counters.framesInferred++;
-    for (const model of this.o.models) {
+    for (const model of models) {
       let record: ResultRecord;
       try {
         record = await this.inferWithTimeout(model, frame);

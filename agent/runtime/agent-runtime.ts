@@ -7,10 +7,10 @@
 import { join } from 'node:path';
 import { createFrameSource } from '../capture/create-frame-source.js';
 import type { LoadedConfig } from '../config/load-config.js';
-import type { AgentConfig } from '../config/schema.js';
+import type { AgentConfig, CameraConfig } from '../config/schema.js';
 import { createAgentMetrics, type AgentMetrics } from '../health/metrics.js';
 import { startHealthServer, type HealthServer } from '../health/health-server.js';
-import { ReadinessTracker } from '../health/readiness.js';
+import { ReadinessTracker, type TrackedCamera } from '../health/readiness.js';
 import type { ProviderName } from '../inference/providers.js';
 import { RunnerPool } from '../inference/runner-pool.js';
 import type { Logger } from '../log/logger.js';
@@ -18,10 +18,11 @@ import { bundledManifestDir } from '../models/manifest-loader.js';
 import { ModelStore } from '../models/model-store.js';
 import { SqliteOutbox, outboxPath } from '../outbox/index.js';
 import { ChangeGate } from '../pipeline/change-gate.js';
-import { CameraLoop } from '../pipeline/camera-loop.js';
+import { CameraLoop, type CameraLoopSettings } from '../pipeline/camera-loop.js';
 import { ReportPolicy } from '../pipeline/report-policy.js';
 import { renderTopic } from '../publish/topics.js';
 import type { ResultRecord } from '../results/result-record.js';
+import { restartOnlyChanges } from './restart-only.js';
 import { intervalMsFor, sourceOptionsFor } from './source-options.js';
 
 /** What the runtime needs from outside besides the config. */
@@ -45,40 +46,42 @@ export interface RuntimeStatus {
   oldestPendingAgeMs: number | null;
 }
 
+/** What a live reconfiguration changed, and what waits for a restart. */
+export interface ReconfigureResult {
+  camerasUpdated: string[];
+  camerasRestarted: string[];
+  camerasAdded: string[];
+  camerasRemoved: string[];
+  modelsLoaded: string[];
+  modelsUnloaded: string[];
+  /** Keys whose new value only applies after a restart (outbox path, transport, ...). */
+  needsRestart: string[];
+}
+
 /** A started agent. */
 export class AgentRuntime {
-  readonly config: AgentConfig;
   readonly metrics: AgentMetrics;
   readonly readiness: ReadinessTracker;
   readonly outbox: SqliteOutbox;
   readonly runners: RunnerPool;
-  readonly cameras: readonly CameraLoop[];
   readonly health: HealthServer | undefined;
+  private current: AgentConfig;
+  private readonly deps: RuntimeDeps;
   private readonly logger: Logger;
-  private readonly sources: ReturnType<typeof createFrameSource>[];
+  private readonly loops = new Map<string, CameraLoop>();
   private outboxTimer: NodeJS.Timeout | undefined;
+  private reconfiguring: Promise<unknown> = Promise.resolve();
   private stopped = false;
 
-  private constructor(parts: {
-    config: AgentConfig;
-    metrics: AgentMetrics;
-    readiness: ReadinessTracker;
-    outbox: SqliteOutbox;
-    runners: RunnerPool;
-    cameras: CameraLoop[];
-    sources: ReturnType<typeof createFrameSource>[];
-    health: HealthServer | undefined;
-    logger: Logger;
-  }) {
-    this.config = parts.config;
+  private constructor(config: AgentConfig, deps: RuntimeDeps, parts: { metrics: AgentMetrics; readiness: ReadinessTracker; outbox: SqliteOutbox; runners: RunnerPool; health: HealthServer | undefined }) {
+    this.current = config;
+    this.deps = deps;
+    this.logger = deps.logger;
     this.metrics = parts.metrics;
     this.readiness = parts.readiness;
     this.outbox = parts.outbox;
     this.runners = parts.runners;
-    this.cameras = parts.cameras;
-    this.sources = parts.sources;
     this.health = parts.health;
-    this.logger = parts.logger;
   }
 
   /** Builds and starts every part; on failure, whatever was started is stopped again. */
@@ -89,13 +92,7 @@ export class AgentRuntime {
     logger.info({ deviceId: config.deviceId, profile: loaded.profile.profile.id, profileReason: loaded.profile.reason, configFile: loaded.file, dataDir }, 'agent starting');
 
     const metrics = createAgentMetrics();
-    const modelIds = [...new Set(config.cameras.flatMap((c) => c.models.map((m) => m.id)))];
-    const readiness = new ReadinessTracker({
-      cameras: config.cameras.map((c) => ({ name: c.name, staleAfterMs: Math.max(c.source.stallTimeoutMs, 2 * intervalMsFor(c)) })),
-      models: modelIds,
-    });
-    const thingName = config.publish.thingName ?? (config.deviceId as string);
-
+    const readiness = new ReadinessTracker({ cameras: trackedCameras(config), models: modelIdsOf(config) });
     const outbox = SqliteOutbox.open({
       path: outboxPath(dataDir),
       logger,
@@ -110,7 +107,9 @@ export class AgentRuntime {
       metrics.outboxRecreated();
       logger.error({ recovery: outbox.recovery }, 'OUTBOX DATABASE WAS UNUSABLE: moved aside and replaced by a new one');
     }
-    const store = new ModelStore({ modelDir: (config.models.dir as string | undefined) ?? join(dataDir, 'models'), manifestDirs: [bundledManifestDir, (config.models.dir as string | undefined) ?? join(dataDir, 'models')], mirrorDir: config.models.mirror, logger });
+    const modelDir = (config.models.dir as string | undefined) ?? join(dataDir, 'models');
+    // Manifests in the model directory (model components, quantized variants) win over the bundled ones.
+    const store = new ModelStore({ modelDir, manifestDirs: [modelDir, bundledManifestDir], mirrorDir: config.models.mirror, logger });
     const runners = new RunnerPool(
       store,
       {
@@ -125,59 +124,55 @@ export class AgentRuntime {
         for (const f of runner.session.fallbacks) if (f.provider !== 'cpu') metrics.executionProviderFallback(runner.manifest.id, f.provider);
       },
     );
-    const sources: ReturnType<typeof createFrameSource>[] = [];
-    const cameras: CameraLoop[] = [];
     let health: HealthServer | undefined;
+    let runtime: AgentRuntime | undefined;
     try {
-      await runners.load(modelIds);
-      for (const camera of config.cameras) {
-        const source = createFrameSource(sourceOptionsFor(camera, config), { logger: logger.child({ camera: camera.name }), searchPath: deps.executableSearchPath });
-        sources.push(source);
-        cameras.push(
-          new CameraLoop({
-            name: camera.name,
-            source,
-            intervalMs: intervalMsFor(camera),
-            gate: camera.changeGate.enabled ? new ChangeGate(camera.changeGate.threshold) : undefined,
-            models: camera.models.map((m) => ({
-              id: m.id,
-              threshold: m.threshold,
-              policy: new ReportPolicy({ policy: m.report.policy, heartbeatSeconds: m.report.heartbeatSeconds, minScore: m.report.minScore }),
-              topic: renderTopic(config.publish.topics.results, { thingName, modelId: m.id }),
-            })),
-            runners,
-            outbox,
-            metrics,
-            readiness,
-            logger,
-            stuckTimeoutMs: config.inference.timeoutMs,
-            ...(deps.onKept === undefined ? {} : { onKept: deps.onKept }),
-          }),
-        );
-      }
+      await runners.load(modelIdsOf(config));
       if (config.health.enabled) {
         health = await startHealthServer({ host: config.health.host, port: config.health.port, metrics, readiness: () => readiness.check(), logger });
       }
-      for (const loop of cameras) await loop.start();
+      runtime = new AgentRuntime(config, deps, { metrics, readiness, outbox, runners, health });
+      for (const camera of config.cameras) await runtime.startCamera(camera, config);
     } catch (err) {
-      await Promise.allSettled(cameras.map((c) => c.stop()));
+      if (runtime !== undefined) await Promise.allSettled([...runtime.loops.values()].map((c) => c.stop()));
       await health?.close();
       await runners.close();
       outbox.close();
       throw err;
     }
-    const runtime = new AgentRuntime({ config, metrics, readiness, outbox, runners, cameras, sources, health, logger });
     runtime.observeOutbox();
-    logger.info({ cameras: cameras.length, models: modelIds }, 'agent running');
+    logger.info({ cameras: config.cameras.length, models: modelIdsOf(config) }, 'agent running');
     return runtime;
+  }
+
+  /** The configuration in force. */
+  get config(): AgentConfig {
+    return this.current;
+  }
+
+  /** The running camera loops. */
+  get cameras(): readonly CameraLoop[] {
+    return [...this.loops.values()];
+  }
+
+  /**
+   * Applies a new, already validated configuration without a restart. New models are loaded and
+   * warmed up beside the old ones first; if that fails nothing changes and the error is thrown.
+   * Cameras whose source is unchanged keep running with new rate, gate, thresholds and policies;
+   * a camera whose source changed is started anew before the old one stops. Calls are serialized.
+   */
+  reconfigure(next: AgentConfig): Promise<ReconfigureResult> {
+    const run = this.reconfiguring.then(() => this.apply(next));
+    this.reconfiguring = run.catch(() => undefined);
+    return run;
   }
 
   /** Counters across cameras plus the outbox, for the status line and heartbeats. */
   status(): RuntimeStatus {
     const s: RuntimeStatus = { framesCaptured: 0, framesInferred: 0, framesDropped: 0, framesSkipped: 0, resultsKept: 0, outboxPending: 0, outboxBytes: 0, oldestPendingAgeMs: null };
-    for (const source of this.sources) s.framesCaptured += source.stats().frames;
-    for (const c of this.cameras) {
+    for (const c of this.loops.values()) {
       const cs = c.stats();
+      s.framesCaptured += c.sourceStats().frames;
       s.framesInferred += cs.framesInferred;
       s.framesDropped += cs.framesDropped;
       s.framesSkipped += cs.framesSkipped;
@@ -192,7 +187,7 @@ export class AgentRuntime {
 
   /** Resolves when every camera's source has ended by itself (files played once). */
   async finished(): Promise<void> {
-    await Promise.all(this.cameras.map((c) => c.finished()));
+    await Promise.all([...this.loops.values()].map((c) => c.finished()));
   }
 
   /** Finishes the frames in flight, stops cameras, closes the health server, the models and the outbox. */
@@ -200,11 +195,106 @@ export class AgentRuntime {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.outboxTimer);
-    await Promise.allSettled(this.cameras.map((c) => c.stop()));
+    await this.reconfiguring;
+    await Promise.allSettled([...this.loops.values()].map((c) => c.stop()));
     await this.health?.close();
     await this.runners.close();
     this.outbox.close();
     this.logger.info('agent stopped');
+  }
+
+  private async apply(next: AgentConfig): Promise<ReconfigureResult> {
+    const prev = this.current;
+    const result: ReconfigureResult = { camerasUpdated: [], camerasRestarted: [], camerasAdded: [], camerasRemoved: [], modelsLoaded: [], modelsUnloaded: [], needsRestart: restartOnlyChanges(prev, next) };
+    const wanted = modelIdsOf(next);
+    const before = new Set(this.runners.ids());
+    await this.runners.load(wanted); // throws before anything changed if a model cannot load
+    result.modelsLoaded = wanted.filter((id) => !before.has(id));
+    this.readiness.track(trackedCameras(next), wanted);
+
+    const prevByName = new Map(prev.cameras.map((c) => [c.name, c]));
+    for (const camera of next.cameras) {
+      const old = prevByName.get(camera.name);
+      const loop = this.loops.get(camera.name);
+      if (old !== undefined && loop !== undefined && JSON.stringify(old.source) === JSON.stringify(camera.source)) {
+        loop.update(this.settingsFor(camera, next, old));
+        result.camerasUpdated.push(camera.name);
+        continue;
+      }
+      // New source: start the replacement first, so a source that cannot open leaves the old running.
+      const replaced = loop;
+      this.loops.delete(camera.name);
+      try {
+        await this.startCamera(camera, next);
+      } catch (err) {
+        if (replaced !== undefined) this.loops.set(camera.name, replaced);
+        throw err;
+      }
+      if (replaced !== undefined) {
+        await replaced.stop();
+        result.camerasRestarted.push(camera.name);
+      } else result.camerasAdded.push(camera.name);
+    }
+    const keep = new Set(next.cameras.map((c) => c.name));
+    for (const [name, loop] of this.loops) {
+      if (keep.has(name)) continue;
+      await loop.stop();
+      this.loops.delete(name);
+      result.camerasRemoved.push(name);
+    }
+    for (const id of this.runners.ids()) {
+      if (wanted.includes(id)) continue;
+      await this.runners.unload(id);
+      result.modelsUnloaded.push(id);
+    }
+    this.current = next;
+    this.logger.info({ ...result }, 'configuration applied');
+    if (result.needsRestart.length > 0) this.logger.warn({ keys: result.needsRestart }, 'some changed settings take effect only after a restart');
+    return result;
+  }
+
+  private settingsFor(camera: CameraConfig, config: AgentConfig, previous?: CameraConfig): CameraLoopSettings {
+    const thingName = config.publish.thingName ?? (config.deviceId as string);
+    const existing = previous === undefined ? undefined : this.loops.get(camera.name);
+    return {
+      intervalMs: intervalMsFor(camera),
+      // Keep a gate (and its reference frame) when its settings did not change.
+      gate: !camera.changeGate.enabled
+        ? undefined
+        : previous !== undefined && JSON.stringify(previous.changeGate) === JSON.stringify(camera.changeGate) && existing?.gate !== undefined
+          ? existing.gate
+          : new ChangeGate(camera.changeGate.threshold),
+      models: camera.models.map((m) => {
+        // A policy keeps its memory of the last kept result unless the policy itself changed.
+        const kept = existing?.models.find((x) => x.id === m.id);
+        const prevModel = previous?.models.find((x) => x.id === m.id);
+        const samePolicy = kept !== undefined && prevModel !== undefined && JSON.stringify(prevModel.report) === JSON.stringify(m.report);
+        return {
+          id: m.id,
+          threshold: m.threshold,
+          policy: samePolicy ? kept.policy : new ReportPolicy({ policy: m.report.policy, heartbeatSeconds: m.report.heartbeatSeconds, minScore: m.report.minScore }),
+          topic: renderTopic(config.publish.topics.results, { thingName, modelId: m.id }),
+        };
+      }),
+      stuckTimeoutMs: config.inference.timeoutMs,
+    };
+  }
+
+  private async startCamera(camera: CameraConfig, config: AgentConfig): Promise<void> {
+    const source = createFrameSource(sourceOptionsFor(camera, config), { logger: this.logger.child({ camera: camera.name }), searchPath: this.deps.executableSearchPath });
+    const loop = new CameraLoop({
+      name: camera.name,
+      source,
+      ...this.settingsFor(camera, config),
+      runners: this.runners,
+      outbox: this.outbox,
+      metrics: this.metrics,
+      readiness: this.readiness,
+      logger: this.logger,
+      ...(this.deps.onKept === undefined ? {} : { onKept: this.deps.onKept }),
+    });
+    await loop.start();
+    this.loops.set(camera.name, loop);
   }
 
   private observeOutbox(): void {
@@ -215,4 +305,12 @@ export class AgentRuntime {
     this.outboxTimer = setInterval(tick, 5_000);
     this.outboxTimer.unref();
   }
+}
+
+function modelIdsOf(config: AgentConfig): string[] {
+  return [...new Set(config.cameras.flatMap((c) => c.models.map((m) => m.id)))];
+}
+
+function trackedCameras(config: AgentConfig): TrackedCamera[] {
+  return config.cameras.map((c) => ({ name: c.name, staleAfterMs: Math.max(c.source.stallTimeoutMs, 2 * intervalMsFor(c)) }));
 }

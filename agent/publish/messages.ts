@@ -1,0 +1,70 @@
+/**
+ * The message contract for cloud subscribers, as TypeScript types (the JSON Schemas in
+ * schemas/ say the same for other languages; docs/messages.md states the guarantees).
+ * Consumers import these from `edge-agent/agent/publish/messages.js`.
+ */
+import type { DropRecordPayload } from '../outbox/drop-oldest.js';
+import type { ResultRecord } from '../results/result-record.js';
+
+/** Version of the envelope layouts below; bumped on any incompatible change. */
+export const MESSAGE_SCHEMA_VERSION = 1 as const;
+
+/** MQTT 5 content type of every message the agent publishes. */
+export const MESSAGE_CONTENT_TYPE = 'application/json';
+
+/** One result as published: the ResultRecord plus the per-device, strictly increasing `seq`. */
+export type ResultMessage = ResultRecord & {
+  /** Assigned by the outbox at enqueue; gaps are announced by drop messages, never silent. */
+  seq: number;
+};
+
+/** An intended gap: results dropped on the device by a configured limit, published in their place. */
+export type DropMessage = DropRecordPayload & {
+  seq: number;
+  /** Fields the outbox was configured to add to drop records, such as deviceId. */
+  [key: string]: unknown;
+};
+
+/** Several results in one message, sent only while a backlog drains; `results` are in seq order. */
+export interface ResultBatchMessage {
+  schemaVersion: typeof MESSAGE_SCHEMA_VERSION;
+  kind: 'batch';
+  /** Result and drop messages, oldest first. */
+  results: (ResultMessage | DropMessage)[];
+}
+
+/** The retained status message: `online` on connect, `offline` as the last will or on a clean close. */
+export interface StatusMessage {
+  schemaVersion: typeof MESSAGE_SCHEMA_VERSION;
+  kind: 'status';
+  deviceId: string;
+  state: 'online' | 'offline';
+  /** ISO 8601; for the last will, the time the connection that set it was opened. */
+  at: string;
+}
+
+/** Outbox counters carried by the heartbeat. */
+export interface HeartbeatOutbox {
+  pendingRows: number;
+  pendingBytes: number;
+  /** Age of the oldest pending row in ms, or null when the outbox is empty. */
+  oldestPendingAgeMs: number | null;
+  deadRows: number;
+  lastSeq: number;
+}
+
+/** Periodic health: how far behind the device is and how fast it runs. */
+export interface HeartbeatMessage {
+  schemaVersion: typeof MESSAGE_SCHEMA_VERSION;
+  kind: 'heartbeat';
+  deviceId: string;
+  at: string;
+  outbox: HeartbeatOutbox;
+  /** Frames per second over the last interval, or null when no camera runs. */
+  frameRate: number | null;
+  /** Mean inference time in ms over the last interval, or null before the first frame. */
+  inferenceLatencyMs: number | null;
+}
+
+/** Any message a subscriber may receive on the agent's topics. */
+export type AgentMessage = ResultMessage | DropMessage | ResultBatchMessage | StatusMessage | HeartbeatMessage;
