@@ -32,9 +32,9 @@ const until = async (cond: () => boolean, ms = 20_000) => {
 };
 
 t.test('thresholds, policy and models change live; a model that cannot load is refused and the old setup keeps running', async (t) => {
-  let rt: AgentRuntime | undefined;
-  const dir = tempDir(t, () => rt);
-  rt = await AgentRuntime.start(load(doc(dir, {})), { logger: silentLogger(), executableSearchPath: '' });
+  const started: { rt?: AgentRuntime } = {};
+  const dir = tempDir(t, () => started.rt);
+  const rt = (started.rt = await AgentRuntime.start(load(doc(dir, {})), { logger: silentLogger(), executableSearchPath: '' }));
   const loop = rt.cameras[0]!;
   t.ok(await until(() => rt.status().resultsKept >= 5), 'results flow');
 
@@ -70,9 +70,9 @@ t.test('thresholds, policy and models change live; a model that cannot load is r
 });
 
 t.test('a new source starts before the old one stops; a source that cannot open leaves the old one running', async (t) => {
-  let rt: AgentRuntime | undefined;
-  const dir = tempDir(t, () => rt);
-  rt = await AgentRuntime.start(load(doc(dir, {})), { logger: silentLogger(), executableSearchPath: '' });
+  const started: { rt?: AgentRuntime } = {};
+  const dir = tempDir(t, () => started.rt);
+  const rt = (started.rt = await AgentRuntime.start(load(doc(dir, {})), { logger: silentLogger(), executableSearchPath: '' }));
   const old = rt.cameras[0]!;
   await t.rejects(rt.reconfigure(load(doc(dir, { source: { type: 'files', path: join(dir, 'empty-folder-that-is-not-there'), fps: 20 } })).config), { code: 'EDGE_CAPTURE_NO_FILES' });
   t.equal(rt.cameras[0], old, 'old camera kept');
