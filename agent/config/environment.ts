@@ -60,3 +60,22 @@ export interface ServiceManagerEnvironment {
 export function serviceManagerEnvironment(env: NodeJS.ProcessEnv = process.env): ServiceManagerEnvironment {
   return { notifySocket: env['NOTIFY_SOCKET'] || undefined, watchdogUsec: env['WATCHDOG_USEC'] || undefined };
 }
+
+/** What the Greengrass nucleus gives a component for IPC (docs/deploy-greengrass.md). */
+export interface GreengrassEnvironment {
+  /** $AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT */
+  socketPath: string | undefined;
+  /** $SVCUID, the component's IPC auth token. */
+  authToken: string | undefined;
+  /** $AWS_IOT_THING_NAME */
+  thingName: string | undefined;
+}
+
+/** Reads the variables the nucleus sets for a component's processes. */
+export function greengrassEnvironment(env: NodeJS.ProcessEnv = process.env): GreengrassEnvironment {
+  return {
+    socketPath: env['AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT'] || undefined,
+    authToken: env['SVCUID'] || undefined,
+    thingName: env['AWS_IOT_THING_NAME'] || undefined,
+  };
+}

@@ -289,6 +289,8 @@ export const configSchema = {
         },
         qos: { enum: [0, 1], default: 1, description: 'MQTT QoS of result messages; 1 means the outbox row is deleted only after the broker acknowledged it.' },
         keepaliveSeconds: { type: 'integer', minimum: 0, default: 60, description: 'MQTT keepalive interval.' },
+        mqttVersion: { enum: ['5', '3.1.1'], default: '5', description: '`mqtt` transport: MQTT protocol version. 5 carries content type and user properties and per-message reason codes; use 3.1.1 for brokers without MQTT 5.' },
+        heartbeatSeconds: { type: 'integer', minimum: 0, default: 60, description: 'Publish a heartbeat (outbox depth, oldest age, frame rate, inference latency) this often while connected; 0 turns it off.' },
         maxInflight: { type: 'integer', minimum: 1, default: 20, description: 'Most result messages sent and not yet acknowledged.' },
         ratePerSecond: { type: 'number', exclusiveMinimum: 0, default: 50, description: 'Most messages published per second, so a backlog drains without flooding the link.' },
         batch: {

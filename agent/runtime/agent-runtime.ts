@@ -23,6 +23,8 @@ import { ReportPolicy } from '../pipeline/report-policy.js';
 import { renderTopic } from '../publish/topics.js';
 import type { ResultRecord } from '../results/result-record.js';
 import { restartOnlyChanges } from './restart-only.js';
+import { createPublisher, startPublishing, type HeartbeatSource, type Publishing } from './publishing.js';
+import type { GreengrassEnvironment } from '../config/environment.js';
 import { intervalMsFor, sourceOptionsFor } from './source-options.js';
 
 /** What the runtime needs from outside besides the config. */
@@ -30,8 +32,10 @@ export interface RuntimeDeps {
   logger: Logger;
   /** PATH-style list of directories where camera programs are looked up. */
   executableSearchPath: string;
-  /** Called for every kept result (the status line, the drainer's wake-up). */
+  /** Called for every kept result (the status line). */
   onKept?: (record: ResultRecord) => void;
+  /** The nucleus's IPC variables, for the greengrass transport. */
+  greengrass?: GreengrassEnvironment;
 }
 
 /** Counters for the status line and the heartbeat. */
@@ -65,6 +69,8 @@ export class AgentRuntime {
   readonly outbox: SqliteOutbox;
   readonly runners: RunnerPool;
   readonly health: HealthServer | undefined;
+  /** The publishing side; undefined with `publish.transport: none`. */
+  readonly publishing: Publishing | undefined;
   private current: AgentConfig;
   private readonly deps: RuntimeDeps;
   private readonly logger: Logger;
@@ -72,8 +78,9 @@ export class AgentRuntime {
   private outboxTimer: NodeJS.Timeout | undefined;
   private reconfiguring: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  private lastBeat: { atMs: number; inferred: number } | undefined;
 
-  private constructor(config: AgentConfig, deps: RuntimeDeps, parts: { metrics: AgentMetrics; readiness: ReadinessTracker; outbox: SqliteOutbox; runners: RunnerPool; health: HealthServer | undefined }) {
+  private constructor(config: AgentConfig, deps: RuntimeDeps, parts: { metrics: AgentMetrics; readiness: ReadinessTracker; outbox: SqliteOutbox; runners: RunnerPool; health: HealthServer | undefined; publishing: Publishing | undefined }) {
     this.current = config;
     this.deps = deps;
     this.logger = deps.logger;
@@ -82,6 +89,7 @@ export class AgentRuntime {
     this.outbox = parts.outbox;
     this.runners = parts.runners;
     this.health = parts.health;
+    this.publishing = parts.publishing;
   }
 
   /** Builds and starts every part; on failure, whatever was started is stopped again. */
@@ -126,15 +134,24 @@ export class AgentRuntime {
     );
     let health: HealthServer | undefined;
     let runtime: AgentRuntime | undefined;
+    let publishing: Publishing | undefined;
     try {
       await runners.load(modelIdsOf(config));
       if (config.health.enabled) {
         health = await startHealthServer({ host: config.health.host, port: config.health.port, metrics, readiness: () => readiness.check(), logger });
       }
-      runtime = new AgentRuntime(config, deps, { metrics, readiness, outbox, runners, health });
+      // Publishing starts before the cameras: a backlog from an earlier run drains at once.
+      const publisher = createPublisher(config, deps.greengrass ?? { socketPath: undefined, authToken: undefined, thingName: undefined }, logger);
+      const heartbeat: HeartbeatSource = () => runtime?.heartbeatMetrics() ?? { frameRate: null, inferenceLatencyMs: null };
+      if (publisher !== undefined) publishing = startPublishing(config, publisher, outbox, metrics, heartbeat, logger);
+      const notify = publishing?.notify;
+      const onKept = deps.onKept;
+      const wired: RuntimeDeps = { ...deps, onKept: (record) => { notify?.(); onKept?.(record); } };
+      runtime = new AgentRuntime(config, wired, { metrics, readiness, outbox, runners, health, publishing });
       for (const camera of config.cameras) await runtime.startCamera(camera, config);
     } catch (err) {
       if (runtime !== undefined) await Promise.allSettled([...runtime.loops.values()].map((c) => c.stop()));
+      await publishing?.stop();
       await health?.close();
       await runners.close();
       outbox.close();
@@ -185,6 +202,19 @@ export class AgentRuntime {
     return s;
   }
 
+  /** Frames inferred per second since the last call, and the mean last-frame latency of the loaded models. */
+  heartbeatMetrics(): { frameRate: number | null; inferenceLatencyMs: number | null } {
+    const now = Date.now();
+    const inferred = this.status().framesInferred;
+    const last = this.lastBeat;
+    this.lastBeat = { atMs: now, inferred };
+    const frameRate = last === undefined || now === last.atMs ? null : ((inferred - last.inferred) * 1000) / (now - last.atMs);
+    const stages = this.runners.ids().map((id) => this.runners.get(id).lastStages);
+    const latencies = stages.map((st) => st.decodeResizeMs + st.tensorFillMs + st.sessionRunMs + st.decodeNmsMs).filter((v) => v > 0);
+    const inferenceLatencyMs = latencies.length === 0 ? null : latencies.reduce((a, b) => a + b, 0) / latencies.length;
+    return { frameRate, inferenceLatencyMs };
+  }
+
   /** Resolves when every camera's source has ended by itself (files played once). */
   async finished(): Promise<void> {
     await Promise.all([...this.loops.values()].map((c) => c.finished()));
@@ -197,6 +227,8 @@ export class AgentRuntime {
     clearInterval(this.outboxTimer);
     await this.reconfiguring;
     await Promise.allSettled([...this.loops.values()].map((c) => c.stop()));
+    // Cameras first, so nothing new is enqueued; then the drainer settles what is in flight.
+    await this.publishing?.stop();
     await this.health?.close();
     await this.runners.close();
     this.outbox.close();

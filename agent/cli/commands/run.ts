@@ -4,7 +4,8 @@
  * the outbox and exits 0 within the configured bound.
  */
 import type { Command } from 'commander';
-import { executableSearchPath, serviceManagerEnvironment } from '../../config/environment.js';
+import { executableSearchPath, greengrassEnvironment, serviceManagerEnvironment } from '../../config/environment.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from '../../runtime/embedded-broker.js';
 import { createSdNotifier, watchdogIntervalMs } from '../../health/sd-notify.js';
 import { formatStatus } from '../../runtime/status-line.js';
 import { loadConfig } from '../../config/load-config.js';
@@ -48,20 +49,35 @@ export function registerRunCommand(program: Command): void {
 async function runAgent(flags: RunFlags): Promise<number> {
   const useDemo = flags.config === undefined && process.env['EDGE_AGENT_CONFIG'] === undefined;
   const healthPort = flags.healthPort === undefined ? undefined : parseIntegerFlag('--health-port', flags.healthPort, 0, 65535);
-  const loaded = loadConfig({
-    file: flags.config,
-    profile: flags.profile,
-    document: useDemo ? { values: demoConfig(flags.demoImages), label: 'the built-in demo configuration' } : undefined,
-    flags: {
-      dataDir: flags.dataDir,
-      logLevel: flags.logLevel as never,
-      ...(flags.broker === undefined ? {} : { publish: { transport: 'mqtt', brokerUrl: flags.broker } }),
-      ...(healthPort === undefined ? {} : { health: { port: healthPort } }),
-    },
-  });
+  const baseFlags = {
+    dataDir: flags.dataDir,
+    logLevel: flags.logLevel as never,
+    ...(healthPort === undefined ? {} : { health: { port: healthPort } }),
+  };
+  const load = (publish: Record<string, unknown> | undefined) =>
+    loadConfig({
+      file: flags.config,
+      profile: flags.profile,
+      document: useDemo ? { values: demoConfig(flags.demoImages), label: 'the built-in demo configuration' } : undefined,
+      flags: { ...baseFlags, ...(publish === undefined ? {} : { publish: publish as never }) },
+    });
+  let loaded = load(flags.broker === undefined ? undefined : { transport: 'mqtt', brokerUrl: flags.broker });
+  // The demo with nowhere to publish gets a broker and a subscriber of its own, so results are
+  // seen arriving end to end; with a broker configured (or --broker) that one is used instead.
+  let embedded: EmbeddedBroker | undefined;
+  if (useDemo && loaded.config.publish.transport === 'none') {
+    const thing = loaded.config.publish.thingName ?? (loaded.config.deviceId as string);
+    embedded = await startEmbeddedBroker([`edge-agent/${thing}/#`]);
+    loaded = load({ transport: 'mqtt', brokerUrl: embedded.url, mqttVersion: '3.1.1' });
+  }
   const logger = createLogger(loaded.config.logLevel, { deviceId: loaded.config.deviceId });
-  const runtime = await AgentRuntime.start(loaded, { logger, executableSearchPath: executableSearchPath().join(':') });
-  const stopStatus = flags.status === false ? () => undefined : startStatusLine(() => ({ status: runtime.status() }), process.stderr);
+  if (embedded !== undefined) logger.info({ url: embedded.url }, 'demo: embedded MQTT broker and subscriber started (pass --broker URL to use your own)');
+  const runtime = await AgentRuntime.start(loaded, { logger, executableSearchPath: executableSearchPath().join(':'), greengrass: greengrassEnvironment() });
+  const extra = () => {
+    const sent = runtime.publishing === undefined ? '' : ` | published ${runtime.publishing.drainer.stats().rowsDelivered}${runtime.publishing.publisher.isReady() ? '' : ' (offline)'}`;
+    return `${sent}${embedded === undefined ? '' : ` | demo subscriber received ${embedded.received()}`}`;
+  };
+  const stopStatus = flags.status === false ? () => undefined : startStatusLine(() => ({ status: runtime.status(), extra: extra() }), process.stderr);
 
   // Under systemd (Type=notify): READY once serving, WATCHDOG while the event loop turns, and
   // the status line for `systemctl status`. Outside systemd the notifier does nothing.
@@ -98,6 +114,7 @@ async function runAgent(flags: RunFlags): Promise<number> {
   clearTimeout(timer);
   stopStatus();
   await notifier.close();
+  await embedded?.close();
   if (outcome === 'timeout') {
     logger.error({ shutdownTimeoutMs: bound }, 'shutdown did not finish in time; exiting anyway');
     process.exit(1);

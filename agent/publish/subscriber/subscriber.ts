@@ -12,6 +12,8 @@ export interface SubscriberOptions {
   username?: string;
   password?: string;
   clientId?: string;
+  /** MQTT 5 (default) or 3.1.1 (4) for brokers without MQTT 5, such as the embedded demo broker. */
+  protocolVersion?: 5 | 4;
   /** Continue the books of an earlier subscriber (after a broker restart, say). */
   checker?: DeliveryChecker;
   /** Called after each message was checked. */
@@ -28,7 +30,7 @@ export interface Subscriber {
 export async function startSubscriber(options: SubscriberOptions): Promise<Subscriber> {
   const checker = options.checker ?? new DeliveryChecker();
   const client: MqttClient = mqtt.connect(options.url, {
-    protocolVersion: 5,
+    protocolVersion: options.protocolVersion ?? 5,
     clean: true,
     reconnectPeriod: 1000,
     clientId: options.clientId ?? `edge-agent-subscriber-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,

@@ -1,6 +1,6 @@
 /** Test certificates made with openssl: a CA, a broker certificate for 127.0.0.1, a client, and a rogue client. */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Paths of the generated PEM files. */
@@ -21,6 +21,8 @@ function openssl(dir: string, args: string[]): void {
 
 function newKey(dir: string, name: string): void {
   openssl(dir, ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', name]);
+  // The agent refuses a private key readable by others, as a device's key must be kept.
+  chmodSync(join(dir, name), 0o600);
 }
 
 function selfSigned(dir: string, key: string, cert: string, cn: string): void {

@@ -1,0 +1,115 @@
+/**
+ * Builds the publishing side from config: the transport (`mqtt`, `aws-iot`, `greengrass`), the
+ * drainer that moves outbox rows to it, and the heartbeat. The outbox stays the source of truth;
+ * this only decides how rows leave.
+ */
+import type { AgentConfig } from '../config/schema.js';
+import type { GreengrassEnvironment } from '../config/environment.js';
+import type { AgentMetrics } from '../health/metrics.js';
+import type { Logger } from '../log/logger.js';
+import type { Outbox } from '../outbox/outbox.js';
+import { AwsIotPublisher } from '../publish/aws-iot-publisher.js';
+import { Drainer } from '../publish/drainer.js';
+import { publishErrors } from '../publish/errors.js';
+import { GreengrassPublisher } from '../publish/greengrass-publisher.js';
+import { startHeartbeat } from '../publish/heartbeat.js';
+import { MqttPublisher } from '../publish/mqtt-publisher.js';
+import type { Publisher } from '../publish/publisher.js';
+import { renderTopic } from '../publish/topics.js';
+
+/** A running publishing side. */
+export interface Publishing {
+  readonly publisher: Publisher;
+  readonly drainer: Drainer;
+  /** Tells the drainer new rows are waiting. */
+  notify(): void;
+  /** Stops the heartbeat, lets messages in flight settle (bounded), says `offline`, closes. */
+  stop(): Promise<void>;
+}
+
+/** What the heartbeat reports besides the outbox. */
+export type HeartbeatSource = () => { frameRate: number | null; inferenceLatencyMs: number | null };
+
+/** Creates the transport the config names; undefined for `none`. */
+export function createPublisher(config: AgentConfig, greengrass: GreengrassEnvironment, logger: Logger): Publisher | undefined {
+  const p = config.publish;
+  const thingName = p.thingName ?? (config.deviceId as string);
+  const deviceId = config.deviceId as string;
+  const statusTopic = renderTopic(p.topics.status, { thingName });
+  const log = logger.child({ transport: p.transport });
+  switch (p.transport) {
+    case 'none':
+      return undefined;
+    case 'mqtt':
+      return new MqttPublisher({
+        url: p.brokerUrl as string,
+        thingName: p.clientId ?? thingName,
+        deviceId,
+        statusTopic,
+        protocolVersion: p.mqttVersion === '3.1.1' ? 4 : 5,
+        keepaliveSeconds: p.keepaliveSeconds,
+        tls: { ...(p.tls.ca === undefined ? {} : { caFile: p.tls.ca }), ...(p.tls.cert === undefined ? {} : { certFile: p.tls.cert }), ...(p.tls.key === undefined ? {} : { keyFile: p.tls.key }) },
+        ...(p.username === undefined ? {} : { username: p.username }),
+        ...(p.password === undefined ? {} : { password: p.password }),
+        logger: log,
+      });
+    case 'aws-iot':
+      return new AwsIotPublisher({
+        url: p.brokerUrl as string,
+        thingName: p.clientId ?? thingName,
+        deviceId,
+        statusTopic,
+        certFile: p.tls.cert as string,
+        keyFile: p.tls.key as string,
+        ...(p.tls.ca === undefined ? {} : { caFile: p.tls.ca }),
+        keepaliveSeconds: p.keepaliveSeconds,
+        logger: log,
+      });
+    case 'greengrass':
+      if (greengrass.socketPath === undefined || greengrass.authToken === undefined) {
+        throw publishErrors.EDGE_PUBLISH_IPC_UNAVAILABLE(
+          'Expected AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT and SVCUID for publish.transport greengrass but they are not set; the greengrass transport only works inside a Greengrass component (use mqtt or aws-iot elsewhere)',
+          {},
+        );
+      }
+      return new GreengrassPublisher({ socketPath: greengrass.socketPath, authToken: greengrass.authToken, logger: log });
+  }
+}
+
+/** Starts draining `outbox` through `publisher`, plus the heartbeat. */
+export function startPublishing(config: AgentConfig, publisher: Publisher, outbox: Outbox, metrics: AgentMetrics, heartbeat: HeartbeatSource, logger: Logger): Publishing {
+  const p = config.publish;
+  const drainer = new Drainer(outbox, publisher, logger.child({ transport: publisher.transport }), {
+    inFlightWindow: p.maxInflight,
+    ratePerSecond: p.ratePerSecond,
+    // Batch only a backlog (at least one full batch waiting); live results go one per message.
+    batch: p.batch.maxResults > 1 ? { maxResults: p.batch.maxResults, maxBytes: p.batch.maxBytes, minBacklogRows: p.batch.maxResults } : undefined,
+  });
+  drainer.start();
+  // The drainer keeps its own counters; metrics get the deltas, so /metrics shows totals.
+  let delivered = 0;
+  let wasReady = false;
+  const meter = setInterval(() => {
+    const s = drainer.stats();
+    if (s.rowsDelivered > delivered) metrics.resultsPublished(s.rowsDelivered - delivered);
+    delivered = s.rowsDelivered;
+    const ready = publisher.isReady();
+    if (ready !== wasReady) metrics.publisherConnected(ready);
+    wasReady = ready;
+  }, 1000);
+  meter.unref();
+  const stopHeartbeat =
+    p.heartbeatSeconds > 0
+      ? startHeartbeat({ publisher, outbox, topic: renderTopic(p.topics.heartbeat, { thingName: p.thingName ?? (config.deviceId as string) }), deviceId: config.deviceId as string, intervalMs: p.heartbeatSeconds * 1000, metrics: heartbeat, logger })
+      : () => undefined;
+  return {
+    publisher,
+    drainer,
+    notify: () => drainer.notify(),
+    stop: async () => {
+      stopHeartbeat();
+      clearInterval(meter);
+      await drainer.stop();
+    },
+  };
+}
