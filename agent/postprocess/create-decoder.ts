@@ -8,14 +8,14 @@ import { YunetDecoder } from './yunet-decoder.js';
 
 /** The decoder for `manifest.decoder.name`, configured from the manifest. */
 export function createDecoder(manifest: ModelManifest): Decoder {
-  const firstOutput = manifest.outputs[0]?.name ?? 'output';
+  const config = { spec: manifest.decoder, labels: manifest.labels, outputName: manifest.outputs[0]?.name ?? 'output' };
   switch (manifest.decoder.name) {
     case 'yolox':
-      return new YoloxDecoder(manifest.decoder, manifest.labels, firstOutput);
+      return new YoloxDecoder(config);
     case 'yunet':
-      return new YunetDecoder(manifest.decoder, manifest.labels);
+      return new YunetDecoder(config);
     case 'softmax-topk':
-      return new SoftmaxTopKDecoder(manifest.decoder, manifest.labels, firstOutput);
+      return new SoftmaxTopKDecoder(config);
     default:
       throw decodeErrors.EDGE_DECODE_UNKNOWN(`Expected decoder yolox, yunet or softmax-topk in model "${manifest.id}" but received ${String((manifest.decoder as { name: unknown }).name)}`, { id: manifest.id });
   }

@@ -15,6 +15,14 @@ export interface DecodeContext {
   scoreThreshold: number;
 }
 
+/** What every decoder is built from: the manifest's decoder section, its labels, and its first output's name. */
+export interface DecoderConfig {
+  spec: DecoderSpec;
+  labels: readonly string[];
+  /** The output a single-output decoder reads (YuNet reads its twelve by their fixed names). */
+  outputName: string;
+}
+
 /** Turns output tensors into detections or classes in source-image pixels. */
 export interface Decoder {
   readonly name: DecoderSpec['name'];

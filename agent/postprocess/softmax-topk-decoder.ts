@@ -1,7 +1,6 @@
 /** Classification output [1, classes] (logits or probabilities): optional softmax, then the top k. */
-import type { DecoderSpec } from '../models/manifest.js';
 import type { DecodedOutput } from '../results/result-record.js';
-import { requireOutput, type DecodeContext, type Decoder } from './decoder.js';
+import { requireOutput, type DecodeContext, type Decoder, type DecoderConfig } from './decoder.js';
 import { decodeErrors } from './errors.js';
 
 /** Numerically stable softmax (subtracts the maximum first). */
@@ -22,27 +21,23 @@ export function softmax(logits: ArrayLike<number>): Float64Array {
 /** Decoder for single-label classifiers. */
 export class SoftmaxTopKDecoder implements Decoder {
   readonly name = 'softmax-topk' as const;
-  private readonly spec: DecoderSpec;
-  private readonly labels: readonly string[];
-  private readonly outputName: string;
+  private readonly c: DecoderConfig;
 
-  constructor(spec: DecoderSpec, labels: readonly string[], outputName: string) {
-    this.spec = spec;
-    this.labels = labels;
-    this.outputName = outputName;
+  constructor(config: DecoderConfig) {
+    this.c = config;
   }
 
   decode(outputs: Parameters<Decoder['decode']>[0], ctx: DecodeContext): DecodedOutput {
-    const { data } = requireOutput(outputs, this.outputName);
-    if (data.length !== this.labels.length) {
-      throw decodeErrors.EDGE_DECODE_OUTPUT_SHAPE(`Expected ${this.labels.length} scores (one per label) in "${this.outputName}" but received ${data.length}`, { expected: this.labels.length, actual: data.length });
+    const { data } = requireOutput(outputs, this.c.outputName);
+    if (data.length !== this.c.labels.length) {
+      throw decodeErrors.EDGE_DECODE_OUTPUT_SHAPE(`Expected ${this.c.labels.length} scores (one per label) in "${this.c.outputName}" but received ${data.length}`, { expected: this.c.labels.length, actual: data.length });
     }
-    const probs = this.spec.softmax === false ? Float64Array.from(data) : softmax(data);
+    const probs = this.c.spec.softmax === false ? Float64Array.from(data) : softmax(data);
     const order = Array.from(probs.keys()).sort((a, b) => (probs[b] as number) - (probs[a] as number));
     const classes = order
-      .slice(0, this.spec.topK ?? 5)
+      .slice(0, this.c.spec.topK ?? 5)
       .filter((i) => (probs[i] as number) >= ctx.scoreThreshold)
-      .map((i) => ({ label: this.labels[i] as string, score: Math.round((probs[i] as number) * 10000) / 10000 }));
+      .map((i) => ({ label: this.c.labels[i] as string, score: Math.round((probs[i] as number) * 10000) / 10000 }));
     return { classes };
   }
 }

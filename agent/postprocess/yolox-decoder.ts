@@ -3,10 +3,9 @@
  * y then x), columns (dx, dy, log w, log h, objectness, class scores...). The box centre is
  * (dx + x) * stride, the size exp(log) * stride, and a class's score is objectness * class score.
  */
-import type { DecoderSpec } from '../models/manifest.js';
 import type { DecodedOutput } from '../results/result-record.js';
 import { candidateFromCenter, type Candidate } from './candidate.js';
-import { MAX_CANDIDATES_BEFORE_NMS, requireOutput, type DecodeContext, type Decoder } from './decoder.js';
+import { MAX_CANDIDATES_BEFORE_NMS, requireOutput, type DecodeContext, type Decoder, type DecoderConfig } from './decoder.js';
 import { decodeErrors } from './errors.js';
 import { nonMaxSuppression } from './nms.js';
 import { toDetections } from './to-detections.js';
@@ -14,27 +13,23 @@ import { toDetections } from './to-detections.js';
 /** Decoder for YOLOX-style anchor-free detectors. */
 export class YoloxDecoder implements Decoder {
   readonly name = 'yolox' as const;
-  private readonly spec: DecoderSpec;
-  private readonly labels: readonly string[];
-  private readonly outputName: string;
+  private readonly c: DecoderConfig;
 
-  constructor(spec: DecoderSpec, labels: readonly string[], outputName: string) {
-    this.spec = spec;
-    this.labels = labels;
-    this.outputName = outputName;
+  constructor(config: DecoderConfig) {
+    this.c = config;
   }
 
   decode(outputs: Parameters<Decoder['decode']>[0], ctx: DecodeContext): DecodedOutput {
-    const { data, dims } = requireOutput(outputs, this.outputName);
+    const { data, dims } = requireOutput(outputs, this.c.outputName);
     const cols = dims[2] ?? 0;
     const rows = dims[1] ?? 0;
     const classes = cols - 5;
-    const strides = this.spec.strides ?? [8, 16, 32];
+    const strides = this.c.spec.strides ?? [8, 16, 32];
     const { inputWidth, inputHeight } = ctx.geometry;
     const expectedRows = strides.reduce((n, s) => n + Math.floor(inputWidth / s) * Math.floor(inputHeight / s), 0);
-    if (classes < 1 || rows !== expectedRows || classes !== this.labels.length) {
+    if (classes < 1 || rows !== expectedRows || classes !== this.c.labels.length) {
       throw decodeErrors.EDGE_DECODE_OUTPUT_SHAPE(
-        `Expected output "${this.outputName}" of shape [1, ${expectedRows}, ${5 + this.labels.length}] for strides ${strides.join('/')} and ${this.labels.length} labels but received [${dims.join(', ')}]`,
+        `Expected output "${this.c.outputName}" of shape [1, ${expectedRows}, ${5 + this.c.labels.length}] for strides ${strides.join('/')} and ${this.c.labels.length} labels but received [${dims.join(', ')}]`,
         { dims: [...dims], expectedRows },
       );
     }
@@ -68,7 +63,7 @@ export class YoloxDecoder implements Decoder {
       }
     }
     const bounded = found.length > MAX_CANDIDATES_BEFORE_NMS ? found.sort((a, b) => b.score - a.score).slice(0, MAX_CANDIDATES_BEFORE_NMS) : found;
-    const kept = nonMaxSuppression(bounded, this.spec.nmsIou ?? 0.5, this.spec.maxDetections ?? 100);
-    return { detections: toDetections(kept, this.labels) };
+    const kept = nonMaxSuppression(bounded, this.c.spec.nmsIou ?? 0.5, this.c.spec.maxDetections ?? 100);
+    return { detections: toDetections(kept, this.c.labels) };
   }
 }

@@ -4,11 +4,10 @@
  * sqrt(clamp(cls) * clamp(obj)); box centre (col + dx) * s, size exp(dw) * s; landmark k is
  * ((kps[2k] + col) * s, (kps[2k+1] + row) * s).
  */
-import type { DecoderSpec } from '../models/manifest.js';
 import type { DecodedOutput } from '../results/result-record.js';
 import { toSourceX, toSourceY } from '../preprocess/geometry.js';
 import { candidateFromCenter, type Candidate } from './candidate.js';
-import { MAX_CANDIDATES_BEFORE_NMS, requireOutput, type DecodeContext, type Decoder } from './decoder.js';
+import { MAX_CANDIDATES_BEFORE_NMS, requireOutput, type DecodeContext, type Decoder, type DecoderConfig } from './decoder.js';
 import { decodeErrors } from './errors.js';
 import { nonMaxSuppression } from './nms.js';
 import { toDetections } from './to-detections.js';
@@ -18,18 +17,16 @@ const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
 /** Decoder for YuNet face detection with five landmarks. */
 export class YunetDecoder implements Decoder {
   readonly name = 'yunet' as const;
-  private readonly spec: DecoderSpec;
-  private readonly labels: readonly string[];
+  private readonly c: DecoderConfig;
 
-  constructor(spec: DecoderSpec, labels: readonly string[]) {
-    this.spec = spec;
-    this.labels = labels;
+  constructor(config: DecoderConfig) {
+    this.c = config;
   }
 
   decode(outputs: Parameters<Decoder['decode']>[0], ctx: DecodeContext): DecodedOutput {
     const g = ctx.geometry;
     const found: Candidate[] = [];
-    for (const stride of this.spec.strides ?? [8, 16, 32]) {
+    for (const stride of this.c.spec.strides ?? [8, 16, 32]) {
       const cls = requireOutput(outputs, `cls_${stride}`).data;
       const obj = requireOutput(outputs, `obj_${stride}`).data;
       const bbox = requireOutput(outputs, `bbox_${stride}`).data;
@@ -63,7 +60,7 @@ export class YunetDecoder implements Decoder {
       }
     }
     const bounded = found.length > MAX_CANDIDATES_BEFORE_NMS ? found.sort((a, b) => b.score - a.score).slice(0, MAX_CANDIDATES_BEFORE_NMS) : found;
-    const kept = nonMaxSuppression(bounded, this.spec.nmsIou ?? 0.3, this.spec.maxDetections ?? 100);
-    return { detections: toDetections(kept, this.labels) };
+    const kept = nonMaxSuppression(bounded, this.c.spec.nmsIou ?? 0.3, this.c.spec.maxDetections ?? 100);
+    return { detections: toDetections(kept, this.c.labels) };
   }
 }

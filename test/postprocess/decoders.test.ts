@@ -15,7 +15,7 @@ t.test('YOLOX: one anchor decodes to a box in source pixels, clipped', async (t)
   data.set([0.5, 0.5, Math.log(2), Math.log(1), 0.9, 0.8], 19 * 6);
   // stride 32 cell (1,1): row 64 + 16 + 3 = 83, huge box that must be clipped.
   data.set([0.5, 0.5, Math.log(10), Math.log(10), 0.9, 0.9], 83 * 6);
-  const dec = new YoloxDecoder({ name: 'yolox', scoreThreshold: 0.5, nmsIou: 0.5, strides: [8, 16, 32] }, ['person'], 'output');
+  const dec = new YoloxDecoder({ spec: { name: 'yolox', scoreThreshold: 0.5, nmsIou: 0.5, strides: [8, 16, 32] }, labels: ['person'], outputName: 'output' });
   const out = dec.decode({ output: { data, dims: [1, rows, 6] } }, { geometry: g, scoreThreshold: 0.5 });
   t.ok('detections' in out);
   if (!('detections' in out)) return;
@@ -31,7 +31,7 @@ t.test('YOLOX: one anchor decodes to a box in source pixels, clipped', async (t)
 t.test('YOLOX: scores under the threshold are dropped, a wrong shape is a clear error', async (t) => {
   const data = new Float32Array(84 * 6);
   data.set([0, 0, 0, 0, 0.6, 0.6], 0);
-  const dec = new YoloxDecoder({ name: 'yolox', scoreThreshold: 0.5, strides: [8, 16, 32] }, ['person'], 'output');
+  const dec = new YoloxDecoder({ spec: { name: 'yolox', scoreThreshold: 0.5, strides: [8, 16, 32] }, labels: ['person'], outputName: 'output' });
   const out = dec.decode({ output: { data, dims: [1, 84, 6] } }, { geometry: g, scoreThreshold: 0.5 });
   t.same(out, { detections: [] });
   t.throws(() => dec.decode({ output: { data, dims: [1, 83, 6] } }, { geometry: g, scoreThreshold: 0.5 }), { code: 'EDGE_DECODE_OUTPUT_SHAPE' });
@@ -58,7 +58,7 @@ t.test('YuNet: score is sqrt(cls*obj), landmarks follow the grid cell', async (t
   outputs['obj_16']!.data[6] = 1.5; // clamped to 1
   outputs['bbox_16']!.data.set([0.5, 0.5, 0, 0], 24);
   outputs['kps_16']!.data.set([0.25, 0.25, 0.75, 0.25, 0.5, 0.5, 0.25, 0.75, 0.75, 0.75], 60);
-  const dec = new YunetDecoder({ name: 'yunet', scoreThreshold: 0.6, nmsIou: 0.3, strides: [8, 16, 32] }, ['face']);
+  const dec = new YunetDecoder({ spec: { name: 'yunet', scoreThreshold: 0.6, nmsIou: 0.3, strides: [8, 16, 32] }, labels: ['face'], outputName: 'unused' });
   const out = dec.decode(outputs, { geometry: g, scoreThreshold: 0.6 });
   if (!('detections' in out)) return t.fail('detections expected');
   t.equal(out.detections.length, 1);
@@ -75,7 +75,7 @@ t.test('softmax top-k: probabilities sum to 1, order and threshold hold', async 
   const p = softmax([1, 2, 3]);
   t.ok(Math.abs(p.reduce((a, b) => a + b, 0) - 1) < 1e-12);
   t.ok((p[2] as number) > (p[1] as number));
-  const dec = new SoftmaxTopKDecoder({ name: 'softmax-topk', scoreThreshold: 0.1, topK: 2, softmax: true }, ['cat', 'dog', 'bird'], 'logits');
+  const dec = new SoftmaxTopKDecoder({ spec: { name: 'softmax-topk', scoreThreshold: 0.1, topK: 2, softmax: true }, labels: ['cat', 'dog', 'bird'], outputName: 'logits' });
   const out = dec.decode({ logits: { data: Float32Array.from([0, 5, 1]), dims: [1, 3] } }, { geometry: g, scoreThreshold: 0.01 });
   if (!('classes' in out)) return t.fail('classes expected');
   t.same(out.classes.map((c) => c.label), ['dog', 'bird']);
