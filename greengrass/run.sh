@@ -59,6 +59,8 @@ if [ -n "${AWS_IOT_THING_NAME:-}" ]; then
   export EDGE_AGENT_PUBLISH__THING_NAME="$AWS_IOT_THING_NAME"
   export EDGE_AGENT_DEVICE_ID="$AWS_IOT_THING_NAME"
 fi
+# Fewer glibc malloc arenas: see deploy/edge-agent.service and docs/benchmarks.md.
+export MALLOC_ARENA_MAX=2
 export EDGE_AGENT_MODELS__MIRROR="$mirror"
 export EDGE_AGENT_MODELS__DIR="$work/models"
 unset GG_EDGE_AGENT_CONFIG GG_EDGE_AGENT_WORK_DIR GG_EDGE_AGENT_MODEL_DIRS

@@ -21,6 +21,7 @@ import { ReportPolicy } from '../../agent/pipeline/report-policy.js';
 import { testStore } from '../helpers/test-store.js';
 import { repoRoot, sharedModels } from '../helpers/shared.js';
 import { makeFrames } from './frames.js';
+import { buildDist } from '../../deploy/build/build-dist.js';
 
 /** What the loop benchmark measured. */
 export interface LoopBenchResult {
@@ -106,13 +107,17 @@ async function inferredFrames(base: string): Promise<number> {
 }
 
 /**
- * Runs the real agent (`edge-agent run`, compiled or through tsx as installed) on the bench
+ * Runs the real agent (`edge-agent run`, compiled to JavaScript as deployed) on the bench
  * frames and samples its RSS: after 1,000 warm-up frames, then every 1,000 frames up to `frames` more.
  */
 async function measureAgentMemory(dir: string, frames: number): Promise<LoopBenchResult['memory']> {
   const config = join(dir, 'agent.yaml');
   writeFileSync(config, `deviceId: bench\ndataDir: ${join(dir, 'data')}\nlogLevel: warn\nmodels: { mirror: ${sharedModels} }\ninference: { intraOpThreads: 1 }\nhealth: { port: 0 }\ncameras:\n  - name: bench\n    source: { type: files, path: ${join(dir, 'frames')}, fps: 500, loop: true }\n    targetFps: 1000\n    models: [{ id: person-yolox-192, threshold: 0.5, report: { policy: on-change, heartbeatSeconds: 3600 } }]\n`);
-  const child = spawn(process.execPath, [join(repoRoot, 'bin', 'edge-agent.js'), 'run', '--config', config, '--no-status', '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // The agent as deployed: compiled JavaScript (not tsx) with the unit's MALLOC_ARENA_MAX.
+  // Inside the repository, so the compiled modules resolve node_modules as an install would.
+  const dist = join(repoRoot, '.bench-dist');
+  buildDist(repoRoot, dist);
+  const child = spawn(process.execPath, [join(dist, 'agent', 'cli', 'main.js'), 'run', '--config', config, '--no-status', '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MALLOC_ARENA_MAX: '2' } });
   try {
     let stderr = '';
     const port = await new Promise<number>((resolve, reject) => {
