@@ -10,6 +10,7 @@ import type { InputSpec } from '../models/manifest.js';
 import { inputErrors } from './errors.js';
 import { planGeometry, type FrameGeometry } from './geometry.js';
 import { TensorFiller, type TensorData } from './tensor-fill.js';
+import { readImageHeader } from './image-header.js';
 
 // Every camera frame is new, so libvips' operation cache (50 MB by default) only holds memory
 // that is never reused; on a 512 MB board that matters. One thread per image is enough: frames
@@ -67,21 +68,29 @@ export class Preprocessor {
   private async decodeResize(data: Buffer, where: string): Promise<{ pixels: Buffer; geometry: FrameGeometry }> {
     if (data.length === 0) throw inputErrors.EDGE_INPUT_EMPTY(`Expected image bytes in ${where} but received 0 bytes`, { where });
     try {
-      // The header is read without the pixel limit so a refusal can name the size; the decode
-      // below keeps the limit as a second guard.
-      const meta = await sharp(data, { limitInputPixels: false }).metadata();
-      // autoOrient holds the size after EXIF rotation, which is the frame the person sees.
-      const width = meta.autoOrient?.width ?? meta.width;
-      const height = meta.autoOrient?.height ?? meta.height;
-      if (!width || !height) throw new Error('image has no dimensions');
+      const { width, height, hasAlpha, needsSrgb } = await this.describe(data);
       if (width * height > this.maxInputPixels) throw tooLarge(where, width, height, this.maxInputPixels);
       const img = sharp(data, { failOn: 'truncated', limitInputPixels: this.maxInputPixels, sequentialRead: true });
-      // Only grayscale, CMYK or other spaces need a conversion step; plain sRGB skips it.
-      const needsSrgb = meta.space !== 'srgb' || (meta.channels !== 3 && meta.channels !== 4);
-      return await this.resize(img.autoOrient(), width, height, meta.hasAlpha === true, needsSrgb);
+      return await this.resize(img.autoOrient(), width, height, hasAlpha, needsSrgb);
     } catch (err) {
       throw classifySharpError(err, where, this.maxInputPixels);
     }
+  }
+
+  /**
+   * Size after EXIF orientation (the frame the person sees), alpha, and whether a colour
+   * conversion is needed (grayscale, CMYK, 16-bit). JPEG and PNG headers are read in JavaScript;
+   * anything else asks sharp, without the pixel limit so a refusal can name the size (the decode
+   * keeps the limit as a second guard).
+   */
+  private async describe(data: Buffer): Promise<{ width: number; height: number; hasAlpha: boolean; needsSrgb: boolean }> {
+    const h = readImageHeader(data);
+    if (h !== undefined) return { width: h.orientedWidth, height: h.orientedHeight, hasAlpha: h.hasAlpha, needsSrgb: !h.isRgb8 };
+    const meta = await sharp(data, { limitInputPixels: false }).metadata();
+    const width = meta.autoOrient?.width ?? meta.width;
+    const height = meta.autoOrient?.height ?? meta.height;
+    if (!width || !height) throw new Error('image has no dimensions');
+    return { width, height, hasAlpha: meta.hasAlpha === true, needsSrgb: meta.space !== 'srgb' || (meta.channels !== 3 && meta.channels !== 4) || meta.depth !== 'uchar' };
   }
 
   private async resizeRaw(image: Extract<FrameImage, { kind: 'raw' }>, where: string): Promise<{ pixels: Buffer; geometry: FrameGeometry }> {
@@ -102,7 +111,8 @@ export class Preprocessor {
     if (hasAlpha) pipeline = pipeline.flatten({ background: { r: pad, g: pad, b: pad } });
     pipeline = pipeline.resize(geometry.contentWidth, geometry.contentHeight, { fit: 'fill', kernel: this.spec.kernel });
     if (needsSrgb) pipeline = pipeline.toColourspace('srgb');
-    const { data, info } = await pipeline.removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    // 8 bits per channel whatever the source depth (a 16-bit PNG would otherwise come out 16-bit).
+    const { data, info } = await pipeline.removeAlpha().raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
     if (info.channels !== 3 || info.width !== geometry.contentWidth || info.height !== geometry.contentHeight) {
       throw new Error(`sharp returned ${info.width}x${info.height}x${info.channels}, expected ${geometry.contentWidth}x${geometry.contentHeight}x3`);
     }

@@ -117,3 +117,16 @@ t.test('a 30000x30000 PNG is refused from its header, without decoding it', asyn
   await refused(t, new Preprocessor(personInput).prepare({ kind: 'encoded', data: bombPng(30000, 30000) }, 'bomb.png'), 'EDGE_INPUT_TOO_LARGE', /Expected at most 40000000 pixels in bomb\.png but received 30000x30000/);
   t.ok(process.memoryUsage().rss - before < 200 * 1024 * 1024, 'no 900 MB decode happened');
 });
+
+t.test('a 16-bit PNG comes out as 8-bit values, and a WebP goes through sharp’s own header path', async (t) => {
+  const png16 = await sharp({ create: { width: 30, height: 30, channels: 3, background: { r: 200, g: 100, b: 50 } } }).toColourspace('rgb16').png().toBuffer();
+  t.equal((await sharp(png16).metadata()).depth, 'ushort', 'the input really is 16-bit');
+  const p = new Preprocessor(personInput);
+  const r = await p.prepare({ kind: 'encoded', data: png16 }, 'deep.png');
+  t.ok(Math.abs(px(r.data, 2, 5, 5) - 200) <= 1, `red ${px(r.data, 2, 5, 5)}`);
+  t.ok(Math.abs(px(r.data, 0, 5, 5) - 50) <= 1, `blue ${px(r.data, 0, 5, 5)}`);
+  const webp = await sharp({ create: { width: 64, height: 32, channels: 3, background: { r: 0, g: 255, b: 0 } } }).webp({ lossless: true }).toBuffer();
+  const w = await p.prepare({ kind: 'encoded', data: webp }, 'green.webp');
+  t.equal(w.geometry.contentHeight, 96);
+  t.equal(px(w.data, 1, 10, 10), 255);
+});
