@@ -229,6 +229,34 @@ export const configSchema = {
           default: 30000,
           description: 'An inference with no result after this long is reported as stuck and its session is rebuilt.',
         },
+        variantSelection: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description: 'Run the most accurate variant of each model (the model and the manifests `derivedFrom` it) that meets the camera\'s frame budget and `memoryBudgetBytes`, measured on this device at start and re-chosen from observed latencies (docs/variants.md).',
+          properties: {
+            enabled: { type: 'boolean', default: false, description: 'Measure the variants at start and switch between them; off runs each model id as configured.' },
+            stepDownAfterSeconds: {
+              type: 'number',
+              exclusiveMinimum: 0,
+              default: 10,
+              description: 'Step down to a faster variant when the p95 latency has stayed above the frame budget this long.',
+            },
+            stepUpAfterSeconds: {
+              type: 'number',
+              exclusiveMinimum: 0,
+              default: 60,
+              description: 'Step back up when the more accurate variant\'s predicted p95 has stayed under `headroom` x budget this long (doubled each time a step up had to be undone).',
+            },
+            headroom: {
+              type: 'number',
+              exclusiveMinimum: 0,
+              maximum: 1,
+              default: 0.75,
+              description: 'Share of the frame budget the more accurate variant must be predicted to stay under before stepping up; the gap to 1 keeps the choice from oscillating.',
+            },
+          },
+        },
       },
     },
     outbox: {

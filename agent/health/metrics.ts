@@ -45,6 +45,10 @@ export interface AgentMetrics {
   resultsPublished(count: number): void;
   /** The publisher's connection state. */
   publisherConnected(connected: boolean): void;
+  /** The variant selector replaced the runner of `model` (a base model id) with variant `to`. */
+  variantSwitched(model: string, from: string, to: string, reason: string): void;
+  /** `variant` is now the one running for `model` (the previous one's series is removed). */
+  variantInUse(model: string, variant: string): void;
 }
 
 /** Options for createAgentMetrics. */
@@ -95,6 +99,15 @@ export function createAgentMetrics(options: AgentMetricsOptions = {}): AgentMetr
   const rebuilds = new Counter({ name: 'edge_agent_session_rebuilds_total', help: 'Inference sessions rebuilt after a stuck inference.', labelNames: ['model'] as const, registers });
   const published = new Counter({ name: 'edge_agent_results_published_total', help: 'Results acknowledged by the broker.', registers });
   const connected = new Gauge({ name: 'edge_agent_publisher_connected', help: '1 while the publisher is connected, else 0.', registers });
+  const variantSwitches = new Counter({
+    name: 'edge_agent_model_variant_switches_total',
+    help: 'Changes of the variant running for a model, by previous and new variant and reason (initial, over-budget, headroom, remeasured).',
+    labelNames: ['model', 'from', 'to', 'reason'] as const,
+    registers,
+  });
+  const variantInfo = new Gauge({ name: 'edge_agent_model_variant_info', help: 'Always 1, for the variant running for each model now.', labelNames: ['model', 'variant'] as const, registers });
+  // One series per model: the previous variant's series goes, so a query needs no max_over_time.
+  const variantNow = new Map<string, string>();
 
   return Object.freeze({
     registry,
@@ -117,5 +130,12 @@ export function createAgentMetrics(options: AgentMetricsOptions = {}): AgentMetr
     sessionRebuilt: (model: string) => rebuilds.inc({ model }),
     resultsPublished: (count: number) => published.inc(count),
     publisherConnected: (isConnected: boolean) => connected.set(isConnected ? 1 : 0),
+    variantSwitched: (model: string, from: string, to: string, reason: string) => variantSwitches.inc({ model, from, to, reason }),
+    variantInUse: (model: string, variant: string) => {
+      const previous = variantNow.get(model);
+      if (previous !== undefined && previous !== variant) variantInfo.remove({ model, variant: previous });
+      variantNow.set(model, variant);
+      variantInfo.set({ model, variant }, 1);
+    },
   });
 }

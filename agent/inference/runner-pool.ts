@@ -2,13 +2,20 @@
  * One loaded runner per model id, shared by every camera that uses the model. A runner whose
  * inference got stuck is replaced by a freshly loaded one; the stuck one is released when (if)
  * its call ever returns, so a wedged native call cannot take the new session down with it.
+ *
+ * The runner kept under a model id may run one of its variants (a manifest `derivedFrom` it):
+ * `switchTo(id, variantId)` loads and warms the variant, then swaps it in, so cameras keep asking
+ * for the id they were configured with and the records say which variant produced them.
  */
 import type { Logger } from '../log/logger.js';
 import { ModelRunner, type RunnerOptions } from './model-runner.js';
 import type { ModelStore } from '../models/model-store.js';
 
-/** Called when a model was loaded (first time or after a rebuild). */
-export type RunnerLoaded = (runner: ModelRunner) => void;
+/**
+ * Called when a model was loaded (first time, after a rebuild or a variant switch). `id` is the
+ * model id the pool keeps it under, which differs from `runner.manifest.id` when a variant runs.
+ */
+export type RunnerLoaded = (runner: ModelRunner, id: string) => void;
 
 /** Loaded models by id. */
 export class RunnerPool {
@@ -32,7 +39,7 @@ export class RunnerPool {
       const runner = await ModelRunner.load(this.store, id, this.options);
       this.runners.set(id, runner);
       this.logger.info({ model: id, provider: runner.session.provider, warmUpMs: Math.round(runner.session.warmUpMs) }, 'model loaded');
-      this.onLoaded(runner);
+      this.onLoaded(runner, id);
     }
   }
 
@@ -43,18 +50,45 @@ export class RunnerPool {
     return r;
   }
 
-  /** Replaces the runner for `id` with a new session; `stuck` is released once it settles. */
+  /** The options every runner of this pool is loaded with (variant measuring loads the same way). */
+  get runnerOptions(): RunnerOptions {
+    return this.options;
+  }
+
+  /** Which model (the id itself or one of its variants) runs under `id`; undefined when not loaded. */
+  variantOf(id: string): string | undefined {
+    return this.runners.get(id)?.manifest.id;
+  }
+
+  /**
+   * Makes `get(id)` return a runner of `variantId` (which may be `id` itself, to go back to the
+   * original). The new runner is loaded and warmed up before the swap, so no frame waits on a
+   * load; the old one is released after its call in flight. Two sessions are in memory meanwhile.
+   * Returns false when nothing changed (already running `variantId`, or `id` was unloaded meanwhile).
+   */
+  async switchTo(id: string, variantId: string): Promise<boolean> {
+    if (this.variantOf(id) === variantId) return false;
+    const fresh = await ModelRunner.load(this.store, variantId, this.options);
+    const old = this.runners.get(id);
+    if (old === undefined) {
+      // Unloaded while the variant loaded: the id is no longer wanted.
+      await fresh.close();
+      return false;
+    }
+    this.runners.set(id, fresh);
+    this.logger.info({ model: id, variant: variantId, previous: old.manifest.id, provider: fresh.session.provider, warmUpMs: Math.round(fresh.session.warmUpMs) }, 'model variant loaded');
+    this.onLoaded(fresh, id);
+    this.release(id, old, Promise.resolve());
+    return true;
+  }
+
+  /** Replaces the runner for `id` with a new session of the same variant; `stuck` is released once it settles. */
   async rebuild(id: string, stuck: Promise<unknown>): Promise<ModelRunner> {
     const old = this.runners.get(id);
-    const fresh = await ModelRunner.load(this.store, id, this.options);
+    const fresh = await ModelRunner.load(this.store, old?.manifest.id ?? id, this.options);
     this.runners.set(id, fresh);
-    this.onLoaded(fresh);
-    if (old !== undefined) {
-      stuck.then(
-        () => old.close(),
-        () => old.close(),
-      ).catch((err: unknown) => this.logger.warn({ model: id, err }, 'releasing a replaced session failed'));
-    }
+    this.onLoaded(fresh, id);
+    if (old !== undefined) this.release(id, old, stuck);
     return fresh;
   }
 
@@ -69,6 +103,14 @@ export class RunnerPool {
     if (r === undefined) return;
     this.runners.delete(id);
     await r.close();
+  }
+
+  /** Closes a replaced runner once `settled` settles (close itself waits for its call in flight). */
+  private release(id: string, old: ModelRunner, settled: Promise<unknown>): void {
+    settled.then(
+      () => old.close(),
+      () => old.close(),
+    ).catch((err: unknown) => this.logger.warn({ model: id, variant: old.manifest.id, err }, 'releasing a replaced session failed'));
   }
 
   /** Releases every session. */

@@ -47,6 +47,8 @@ export interface CameraLoopOptions {
   stuckTimeoutMs: number;
   /** Called with every kept record after it is in the outbox (the drainer's wake-up, a status line). */
   onKept?: (record: ResultRecord) => void;
+  /** Called after every inference with the configured model id, its latency and the variant that ran (variant selection). */
+  onInferred?: (modelId: string, latencyMs: number, variantId: string) => void;
 }
 
 /** The settings a running loop can take without a restart (live reconfiguration). */
@@ -210,7 +212,9 @@ export class CameraLoop {
     });
     const winner = await Promise.race([call, timeout]).finally(() => clearTimeout(timer));
     if (winner !== 'stuck') {
-      this.o.metrics.inferenceObserved(model.id, (winner.timing.preprocessMs + winner.timing.inferenceMs + winner.timing.postprocessMs) / 1000);
+      const latencyMs = winner.timing.preprocessMs + winner.timing.inferenceMs + winner.timing.postprocessMs;
+      this.o.metrics.inferenceObserved(model.id, latencyMs / 1000);
+      this.o.onInferred?.(model.id, latencyMs, winner.model.id);
       return winner;
     }
     this.o.readiness.modelUnloaded(model.id);

@@ -25,6 +25,7 @@ import type { ResultRecord } from '../results/result-record.js';
 import { restartOnlyChanges } from './restart-only.js';
 import { createPublisher, startPublishing, type HeartbeatSource, type Publishing } from './publishing.js';
 import type { GreengrassEnvironment } from '../config/environment.js';
+import { VariantController } from './variant-controller.js';
 import { intervalMsFor, sourceOptionsFor } from './source-options.js';
 
 /** What the runtime needs from outside besides the config. */
@@ -71,6 +72,8 @@ export class AgentRuntime {
   readonly health: HealthServer | undefined;
   /** The publishing side; undefined with `publish.transport: none`. */
   readonly publishing: Publishing | undefined;
+  /** Which variant of each model runs, and the switches so far. */
+  readonly variants: VariantController;
   private current: AgentConfig;
   private readonly deps: RuntimeDeps;
   private readonly logger: Logger;
@@ -80,7 +83,7 @@ export class AgentRuntime {
   private stopped = false;
   private lastBeat: { atMs: number; inferred: number } | undefined;
 
-  private constructor(config: AgentConfig, deps: RuntimeDeps, parts: { metrics: AgentMetrics; readiness: ReadinessTracker; outbox: SqliteOutbox; runners: RunnerPool; health: HealthServer | undefined; publishing: Publishing | undefined }) {
+  private constructor(config: AgentConfig, deps: RuntimeDeps, parts: { metrics: AgentMetrics; readiness: ReadinessTracker; outbox: SqliteOutbox; runners: RunnerPool; health: HealthServer | undefined; publishing: Publishing | undefined; variants: VariantController }) {
     this.current = config;
     this.deps = deps;
     this.logger = deps.logger;
@@ -90,6 +93,7 @@ export class AgentRuntime {
     this.runners = parts.runners;
     this.health = parts.health;
     this.publishing = parts.publishing;
+    this.variants = parts.variants;
   }
 
   /** Builds and starts every part; on failure, whatever was started is stopped again. */
@@ -127,16 +131,20 @@ export class AgentRuntime {
         intraOpThreads: config.inference.intraOpThreads,
         graphOptimization: config.inference.graphOptimization,
       },
-      (runner) => {
-        readiness.modelWarmedUp(runner.manifest.id);
+      (runner, id) => {
+        // `id` is the configured model; the runner may be one of its variants.
+        readiness.modelWarmedUp(id);
         for (const f of runner.session.fallbacks) if (f.provider !== 'cpu') metrics.executionProviderFallback(runner.manifest.id, f.provider);
       },
     );
     let health: HealthServer | undefined;
     let runtime: AgentRuntime | undefined;
     let publishing: Publishing | undefined;
+    let variants: VariantController | undefined;
     try {
       await runners.load(modelIdsOf(config));
+      // Measures each model's variants on this device and switches to the best that fits (off by default).
+      variants = await VariantController.start({ config, store, pool: runners, metrics, logger });
       if (config.health.enabled) {
         health = await startHealthServer({ host: config.health.host, port: config.health.port, metrics, readiness: () => readiness.check(), logger });
       }
@@ -147,7 +155,7 @@ export class AgentRuntime {
       const notify = publishing?.notify;
       const onKept = deps.onKept;
       const wired: RuntimeDeps = { ...deps, onKept: (record) => { notify?.(); onKept?.(record); } };
-      runtime = new AgentRuntime(config, wired, { metrics, readiness, outbox, runners, health, publishing });
+      runtime = new AgentRuntime(config, wired, { metrics, readiness, outbox, runners, health, publishing, variants });
       for (const camera of config.cameras) await runtime.startCamera(camera, config);
     } catch (err) {
       if (runtime !== undefined) await Promise.allSettled([...runtime.loops.values()].map((c) => c.stop()));
@@ -324,6 +332,7 @@ export class AgentRuntime {
       readiness: this.readiness,
       logger: this.logger,
       ...(this.deps.onKept === undefined ? {} : { onKept: this.deps.onKept }),
+      onInferred: (id, ms, variant) => this.variants.observe(id, ms, variant),
     });
     await loop.start();
     this.loops.set(camera.name, loop);

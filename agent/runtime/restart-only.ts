@@ -5,7 +5,7 @@
  */
 import type { AgentConfig } from '../config/schema.js';
 
-const RESTART_ONLY = ['deviceId', 'dataDir', 'models.dir', 'models.mirror', 'outbox', 'publish', 'health', 'inference.executionProviders', 'inference.intraOpThreads', 'inference.graphOptimization', 'capture'] as const;
+const RESTART_ONLY = ['deviceId', 'dataDir', 'models.dir', 'models.mirror', 'outbox', 'publish', 'health', 'inference.executionProviders', 'inference.intraOpThreads', 'inference.graphOptimization', 'inference.variantSelection', 'capture'] as const;
 
 function at(config: AgentConfig, path: string): unknown {
   let cur: unknown = config;
