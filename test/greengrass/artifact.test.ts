@@ -151,10 +151,10 @@ t.test('the unpacked x64 artifact runs `edge-agent infer` from its compiled code
 
 // The component as the nucleus starts it: run.sh from the unpacked artifact, the environment
 // Greengrass sets, the model component unpacked beside it, and the IPC test double as nucleus.
-// Marked todo (tap does not run it) until `edge-agent run` wires the greengrass transport
-// (SVCUID and the socket path read in agent/config). Run without the todo on 2026-11-22: the
-// component started, pulled the model from the model component, filled the outbox, published nothing.
-t.test('the unpacked component starts under a nucleus double and publishes through it', { todo: 'edge-agent run does not wire the greengrass transport yet: it starts, pulls the model from the model component and fills the outbox, but publishes nothing' }, async (t) => {
+// The start-up file (from {configuration:/agent}) names camera `door`; the double's component
+// configuration names camera `lobby`, so a result from `lobby` shows the agent read its
+// configuration over IPC and applied it live.
+t.test('the unpacked component starts under a nucleus double, follows its configuration and publishes through it', async (t) => {
   const { startNucleusDouble } = await import('../publish/helpers/nucleus-double.js');
   const dir = mkdtempSync(join(tmpdir(), 'gg-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
@@ -169,10 +169,9 @@ t.test('the unpacked component starts under a nucleus double and publishes throu
   t.teardown(() => nucleus.stop());
   const work = join(dir, 'work');
   mkdirSync(work);
-  const config = {
-    cameras: [{ name: 'door', source: { type: 'files', path: sharedImage('hopper.jpg') }, models: [{ id: 'person-yolox-192' }] }],
-    health: { port: 0 },
-  };
+  const camera = (name: string) => ({ name, source: { type: 'files', path: sharedImage('hopper.jpg') }, models: [{ id: 'person-yolox-192' }] });
+  const config = { cameras: [camera('door')], health: { port: 0 } };
+  nucleus.configuration = { agent: { ...config, cameras: [camera('lobby')] } };
   const child = spawn('sh', [join(artifactDir, 'edge-agent-linux-x64', 'greengrass', 'run.sh')], {
     env: {
       PATH: process.env['PATH'] ?? '',
@@ -193,12 +192,16 @@ t.test('the unpacked component starts under a nucleus double and publishes throu
   t.teardown(() => {
     child.kill('SIGKILL');
   });
+  const fromLobby = () => nucleus.published.find((p) => p.topicName.includes('/results/') && (JSON.parse(p.payload) as { frame?: { source?: string } }).frame?.source === 'lobby');
   const deadline = Date.now() + 60_000;
-  while (nucleus.published.length === 0 && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  const first = nucleus.published[0];
-  t.ok(first, `a result was published through the nucleus; agent stderr:\n${stderr.slice(-2000)}`);
-  t.equal(first?.topicName, 'edge-agent/kiosk-7/results/person-yolox-192');
-  t.match(JSON.parse(first?.payload ?? '{}'), { detections: [{ label: 'person' }] });
+  while (fromLobby() === undefined && child.exitCode === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  t.same(nucleus.configurationReads[0], ['agent'], 'read its configuration through the nucleus');
+  t.same(nucleus.subscriptions(), { configuration: 1, validate: 1, componentUpdates: 1 }, 'and follows it');
+  const lobby = fromLobby();
+  t.ok(lobby, `a result of the IPC configuration's camera was published through the nucleus; agent stderr:\n${stderr.slice(-2000)}`);
+  t.equal(lobby?.topicName, 'edge-agent/kiosk-7/results/person-yolox-192');
+  t.match(JSON.parse(lobby?.payload ?? '{}'), { detections: [{ label: 'person' }] });
   child.kill('SIGTERM');
-  t.equal(await exited, 0, 'stops cleanly on SIGTERM, as the nucleus stops components');
+  const code = await exited;
+  t.equal(code, 0, `stops cleanly on SIGTERM, as the nucleus stops components; agent stderr:\n${stderr.slice(-1500)}`);
 });

@@ -11,6 +11,7 @@ import { formatStatus } from '../../runtime/status-line.js';
 import { loadConfig } from '../../config/load-config.js';
 import { createLogger } from '../../log/logger.js';
 import { AgentRuntime } from '../../runtime/agent-runtime.js';
+import { followGreengrassConfiguration } from '../../runtime/greengrass-config.js';
 import { demoConfig } from '../../runtime/demo-config.js';
 import { startStatusLine } from '../../runtime/status-line.js';
 import { action } from '../action.js';
@@ -73,6 +74,27 @@ async function runAgent(flags: RunFlags): Promise<number> {
   const logger = createLogger(loaded.config.logLevel, { deviceId: loaded.config.deviceId });
   if (embedded !== undefined) logger.info({ url: embedded.url }, 'demo: embedded MQTT broker and subscriber started (pass --broker URL to use your own)');
   const runtime = await AgentRuntime.start(loaded, { logger, executableSearchPath: executableSearchPath().join(':'), greengrass: greengrassEnvironment() });
+  // Under Greengrass the component configuration key `agent` is the source of truth: follow it
+  // live, loading each version exactly as this one was (same flags, profile and environment).
+  const nucleus = greengrassEnvironment();
+  const following =
+    loaded.config.publish.transport === 'greengrass' && nucleus.socketPath !== undefined && nucleus.authToken !== undefined
+      ? await followGreengrassConfiguration({
+          runtime,
+          socketPath: nucleus.socketPath,
+          authToken: nucleus.authToken,
+          loadFrom: (values) =>
+            loadConfig({
+              profile: flags.profile,
+              document: { values, label: 'the Greengrass component configuration key `agent`' },
+              flags: baseFlags,
+              // A config file named in the environment would win over the document; the component configuration must.
+              env: { ...process.env, EDGE_AGENT_CONFIG: undefined },
+            }).config,
+          isDraining: () => runtime.publishing?.publisher.isReady() === true && runtime.outbox.status().pendingRows > 0,
+          logger: logger.child({ part: 'greengrass-config' }),
+        })
+      : undefined;
   const extra = () => {
     const sent = runtime.publishing === undefined ? '' : ` | published ${runtime.publishing.drainer.stats().rowsDelivered}${runtime.publishing.publisher.isReady() ? '' : ' (offline)'}`;
     return `${sent}${embedded === undefined ? '' : ` | demo subscriber received ${embedded.received()}`}`;
@@ -102,17 +124,18 @@ async function runAgent(flags: RunFlags): Promise<number> {
 
   clearInterval(pinger);
   notifier.stopping();
+  // The status line's last print reads the outbox, so it ends before the runtime closes it.
+  stopStatus();
   // Bound the shutdown: a wedged native call must not keep a service manager waiting for ever.
   const bound = loaded.config.shutdownTimeoutMs;
   let timer: NodeJS.Timeout | undefined;
   const outcome = await Promise.race([
-    runtime.stop().then(() => 'clean' as const),
+    (following?.stop() ?? Promise.resolve()).then(() => runtime.stop()).then(() => 'clean' as const),
     new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), bound);
     }),
   ]);
   clearTimeout(timer);
-  stopStatus();
   await notifier.close();
   await embedded?.close();
   if (outcome === 'timeout') {

@@ -1,7 +1,9 @@
 /**
- * A minimal eventstream RPC client for the Greengrass nucleus IPC socket, enough for
- * PublishToIoTCore: Connect with the SVCUID auth token, one stream per request, the reply on
- * that stream. It replaces aws-iot-device-sdk-v2's greengrasscoreipc client, whose native
+ * A minimal eventstream RPC client for the Greengrass nucleus IPC socket: Connect with the SVCUID
+ * auth token, one stream per request, the reply on that stream. Request-response operations
+ * (PublishToIoTCore, GetConfiguration, ...) end with that reply; subscriptions
+ * (SubscribeTo...) keep their stream open and the nucleus sends events on it until either side
+ * ends it with the TerminateStream flag. It replaces aws-iot-device-sdk-v2's greengrasscoreipc client, whose native
  * binding crashed the process when the nucleus went away with requests in flight (a use after
  * free in aws_napi_event_stream_client_stream_close, reproduced in test/publish); a lost socket
  * here only rejects what was in flight.
@@ -12,6 +14,7 @@ import { decodeMessages, encodeMessage, type EventMessage, type HeaderValue } fr
 /** eventstream RPC message types. */
 const MessageType = { ApplicationMessage: 0, ApplicationError: 1, Ping: 2, PingResponse: 3, Connect: 4, ConnectAck: 5, ProtocolError: 6, InternalError: 7 } as const;
 const FLAG_CONNECTION_ACCEPTED = 1;
+const FLAG_TERMINATE_STREAM = 2;
 
 /** An error reply of the nucleus: the modelled shape name and its JSON body. */
 export class IpcServiceError extends Error {
@@ -25,6 +28,19 @@ export class IpcServiceError extends Error {
   }
 }
 
+/** What a subscription's owner is told: each event (its modelled shape and JSON body), and the end of the stream. */
+export interface StreamHandlers {
+  onEvent(shape: string, body: Record<string, unknown>): void;
+  /** Once: the nucleus ended the stream (an error shape when it ended with one), or the connection closed. */
+  onEnd(cause: Error): void;
+}
+
+/** An open subscription stream. */
+export interface IpcSubscription {
+  /** Ends the stream (TerminateStream); no more events are delivered. */
+  close(): void;
+}
+
 interface Pending {
   resolve: (m: EventMessage) => void;
   reject: (err: Error) => void;
@@ -35,6 +51,7 @@ export class IpcClient {
   private socket: Socket | undefined;
   private nextStreamId = 1;
   private readonly pending = new Map<number, Pending>();
+  private readonly streams = new Map<number, StreamHandlers>();
   private buffered: Buffer = Buffer.alloc(0);
   private closedListener: ((cause: Error) => void) | undefined;
 
@@ -78,6 +95,40 @@ export class IpcClient {
 
   /** Sends one request on a new stream; resolves with the reply body, rejects with IpcServiceError or a connection error. */
   call(operation: string, requestShape: string, body: unknown): Promise<Record<string, unknown>> {
+    return this.request(operation, requestShape, body, () => undefined).then((r) => r.body);
+  }
+
+  /**
+   * Opens a subscription: sends the request, waits for the nucleus's response (rejecting with
+   * IpcServiceError when it refuses, for example UnauthorizedError), then hands every later
+   * message on the stream to `handlers`.
+   */
+  async subscribe(operation: string, requestShape: string, body: unknown, handlers: StreamHandlers): Promise<IpcSubscription> {
+    const { streamId } = await this.request(operation, requestShape, body, (streamId, m) => {
+      // A response that already ends the stream is a subscription with nothing to follow.
+      if ((Number(m.headers.get(':message-flags') ?? 0) & FLAG_TERMINATE_STREAM) === 0) this.streams.set(streamId, handlers);
+      else queueMicrotask(() => handlers.onEnd(new Error(`the nucleus ended the ${operation} stream with its response`)));
+    });
+    return {
+      close: () => {
+        if (!this.streams.delete(streamId)) return;
+        const socket = this.socket;
+        if (socket !== undefined && !socket.destroyed) socket.write(this.frame(MessageType.ApplicationMessage, FLAG_TERMINATE_STREAM, streamId, {}, ''));
+      },
+    };
+  }
+
+  /** Closes the socket, rejecting what is in flight with `cause`. */
+  close(cause: Error = new Error('closed')): void {
+    const socket = this.socket;
+    this.socket = undefined;
+    this.closedListener = undefined;
+    this.rejectAll(cause);
+    socket?.destroy();
+  }
+
+  /** Sends a request on a new stream; `onAccepted` runs synchronously with the successful response, before later messages are read. */
+  private request(operation: string, requestShape: string, body: unknown, onAccepted: (streamId: number, m: EventMessage) => void): Promise<{ streamId: number; body: Record<string, unknown> }> {
     const socket = this.socket;
     if (socket === undefined || socket.destroyed) return Promise.reject(new Error('not connected to the nucleus'));
     const streamId = this.nextStreamId;
@@ -89,8 +140,10 @@ export class IpcClient {
           const type = m.headers.get(':message-type');
           const shape = String(m.headers.get('service-model-type') ?? '');
           const parsed = parseBody(m.payload);
-          if (type === MessageType.ApplicationMessage) resolve(parsed);
-          else reject(new IpcServiceError(shape || `message type ${String(type)}`, parsed));
+          if (type === MessageType.ApplicationMessage) {
+            onAccepted(streamId, m);
+            resolve({ streamId, body: parsed });
+          } else reject(new IpcServiceError(shape || `message type ${String(type)}`, parsed));
         },
         reject,
       });
@@ -102,15 +155,6 @@ export class IpcClient {
         }, JSON.stringify(body)),
       );
     });
-  }
-
-  /** Closes the socket, rejecting what is in flight with `cause`. */
-  close(cause: Error = new Error('closed')): void {
-    const socket = this.socket;
-    this.socket = undefined;
-    this.closedListener = undefined;
-    this.rejectAll(cause);
-    socket?.destroy();
   }
 
   private frame(type: number, flags: number, streamId: number, extra: Record<string, HeaderValue>, payload: string): Buffer {
@@ -137,10 +181,29 @@ export class IpcClient {
         continue;
       }
       const streamId = Number(m.headers.get(':stream-id') ?? 0);
+      const stream = this.streams.get(streamId);
+      if (stream !== undefined) {
+        this.onStreamMessage(streamId, stream, m);
+        continue;
+      }
       const p = this.pending.get(streamId);
       if (p === undefined) continue;
       this.pending.delete(streamId);
       p.resolve(m);
+    }
+  }
+
+  private onStreamMessage(streamId: number, stream: StreamHandlers, m: EventMessage): void {
+    const type = m.headers.get(':message-type');
+    const shape = String(m.headers.get('service-model-type') ?? '');
+    const ended = (Number(m.headers.get(':message-flags') ?? 0) & FLAG_TERMINATE_STREAM) !== 0;
+    if (type === MessageType.ApplicationMessage && m.payload.length > 0) stream.onEvent(shape, parseBody(m.payload));
+    if (type === MessageType.ApplicationError) {
+      this.streams.delete(streamId);
+      stream.onEnd(new IpcServiceError(shape || `message type ${String(type)}`, parseBody(m.payload)));
+    } else if (ended) {
+      this.streams.delete(streamId);
+      stream.onEnd(new Error(`the nucleus ended the stream${shape === '' ? '' : ` (${shape})`}`));
     }
   }
 
@@ -156,6 +219,9 @@ export class IpcClient {
     const all = [...this.pending.values()];
     this.pending.clear();
     for (const p of all) p.reject(cause);
+    const streams = [...this.streams.values()];
+    this.streams.clear();
+    for (const s of streams) s.onEnd(cause);
   }
 }
 
