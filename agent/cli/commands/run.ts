@@ -97,7 +97,7 @@ async function runAgent(flags: RunFlags): Promise<number> {
       : undefined;
   const extra = () => {
     const sent = runtime.publishing === undefined ? '' : ` | published ${runtime.publishing.drainer.stats().rowsDelivered}${runtime.publishing.publisher.isReady() ? '' : ' (offline)'}`;
-    return `${sent}${embedded === undefined ? '' : ` | demo subscriber received ${embedded.received()}`}`;
+    return `${sent}${embedded === undefined ? '' : ` | demo subscriber received ${embedded.received()}`}${runtime.variants.summary()}`;
   };
   const stopStatus = flags.status === false ? () => undefined : startStatusLine(() => ({ status: runtime.status(), extra: extra() }), process.stderr);
 
