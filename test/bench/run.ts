@@ -7,8 +7,8 @@
 import { cpus, totalmem, release, arch } from 'node:os';
 import { runInferBench } from './infer.js';
 import { runLoopBench } from './loop.js';
-import { runOutboxBench } from './outbox.js';
-import { runPublishBench } from './publish.js';
+import { formatOutboxBench, runOutboxBench } from './outbox.js';
+import { formatPublishBench, runPublishBench } from './publish.js';
 import { runQuantizeBench } from './quantize.js';
 import { runPeerBench } from './peer.js';
 
@@ -18,8 +18,14 @@ const parts: Record<string, () => Promise<unknown>> = {
     await runInferBench({ modelId: 'face-yunet-2023mar' });
   },
   loop: () => runLoopBench(),
-  outbox: async () => runOutboxBench(),
-  publish: () => runPublishBench(),
+  outbox: async () => {
+    console.log('\noutbox inserts (temp dir on this disk)');
+    console.log(formatOutboxBench(runOutboxBench()));
+  },
+  publish: async () => {
+    console.log('\npublish throughput (loopback Mosquitto, 100,000-result backlog)');
+    console.log(formatPublishBench(await runPublishBench()));
+  },
   quantize: () => runQuantizeBench(),
   peer: () => runPeerBench(),
 };
