@@ -61,6 +61,8 @@ if [ -n "${AWS_IOT_THING_NAME:-}" ]; then
 fi
 # Fewer glibc malloc arenas: see deploy/edge-agent.service and docs/benchmarks.md.
 export MALLOC_ARENA_MAX=2
+# Smaller V8 young generation: see deploy/edge-agent.service.
+export NODE_OPTIONS="--max-semi-space-size=2${NODE_OPTIONS:+ $NODE_OPTIONS}"
 export EDGE_AGENT_MODELS__MIRROR="$mirror"
 export EDGE_AGENT_MODELS__DIR="$work/models"
 unset GG_EDGE_AGENT_CONFIG GG_EDGE_AGENT_WORK_DIR GG_EDGE_AGENT_MODEL_DIRS

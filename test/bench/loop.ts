@@ -113,11 +113,11 @@ async function inferredFrames(base: string): Promise<number> {
 async function measureAgentMemory(dir: string, frames: number): Promise<LoopBenchResult['memory']> {
   const config = join(dir, 'agent.yaml');
   writeFileSync(config, `deviceId: bench\ndataDir: ${join(dir, 'data')}\nlogLevel: warn\nmodels: { mirror: ${sharedModels} }\ninference: { intraOpThreads: 1 }\nhealth: { port: 0 }\ncameras:\n  - name: bench\n    source: { type: files, path: ${join(dir, 'frames')}, fps: 500, loop: true }\n    targetFps: 1000\n    models: [{ id: person-yolox-192, threshold: 0.5, report: { policy: on-change, heartbeatSeconds: 3600 } }]\n`);
-  // The agent as deployed: compiled JavaScript (not tsx) with the unit's MALLOC_ARENA_MAX.
+  // The agent as deployed: compiled JavaScript (not tsx) with the unit's MALLOC_ARENA_MAX and NODE_OPTIONS.
   // Inside the repository, so the compiled modules resolve node_modules as an install would.
   const dist = join(repoRoot, '.bench-dist');
   buildDist(repoRoot, dist);
-  const child = spawn(process.execPath, [join(dist, 'agent', 'cli', 'main.js'), 'run', '--config', config, '--no-status', '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MALLOC_ARENA_MAX: '2' } });
+  const child = spawn(process.execPath, [join(dist, 'agent', 'cli', 'main.js'), 'run', '--config', config, '--no-status', '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-semi-space-size=2' } });
   try {
     let stderr = '';
     const port = await new Promise<number>((resolve, reject) => {
