@@ -203,7 +203,7 @@ export const configSchema = {
           minItems: 1,
           uniqueItems: true,
           default: ['none'],
-          description: 'Which variant of a model to prefer when the store holds several, by quantization, best first (`none` is the float32 original).',
+          description: 'Which variant of a model to run when the store holds several, by quantization, best first (`none` is the float32 original). Applies when `inference.variantSelection` is off; with it on, variants are measured and chosen by latency instead.',
         },
       },
     },

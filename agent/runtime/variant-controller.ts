@@ -83,7 +83,10 @@ export class VariantController {
   static async start(options: VariantControllerOptions): Promise<VariantController> {
     const settings = options.config.inference.variantSelection;
     const controller = new VariantController(options, settings.enabled);
-    if (!settings.enabled) return controller;
+    if (!settings.enabled) {
+      await controller.applyPreference(options.config.models.variantPreference);
+      return controller;
+    }
     for (const model of modelIdsOf(options.config)) await controller.choose(model);
     return controller;
   }
@@ -176,6 +179,28 @@ export class VariantController {
   }
 
   /** Candidates whose file is present (or can be pulled); the others are left out with a warning. */
+  /**
+   * Without measuring (selection off): run, for each model, the variant whose quantization comes
+   * first in `models.variantPreference`. The default `[none]` keeps every model as configured.
+   */
+  private async applyPreference(preference: readonly string[]): Promise<void> {
+    if (preference.length === 1 && preference[0] === 'none') return;
+    const { store, pool, logger, metrics } = this.o;
+    const place = (id: string) => {
+      const i = preference.indexOf(store.manifest(id).quantization);
+      return i < 0 ? preference.length : i;
+    };
+    for (const model of modelIdsOf(this.o.config)) {
+      const candidates = await this.available(variantCandidates(store.manifests(), model));
+      // Stable sort: among equally preferred variants the more accurate (lower rank) wins.
+      const chosen = [...candidates].sort((a, b) => place(a.id) - place(b.id) || a.rank - b.rank)[0];
+      if (chosen === undefined || chosen.id === (pool.variantOf(model) ?? model)) continue;
+      await pool.switchTo(model, chosen.id);
+      metrics.variantInUse(model, chosen.id);
+      logger.info({ model, variant: chosen.id, preference }, 'model variant chosen by models.variantPreference');
+    }
+  }
+
   private async available(candidates: readonly VariantCandidate[]): Promise<VariantCandidate[]> {
     const out: VariantCandidate[] = [];
     for (const c of candidates) {

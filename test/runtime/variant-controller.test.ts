@@ -183,3 +183,16 @@ t.test('a variant that cannot be loaded when it is needed: logged, counted, sele
   t.match(text, /edge_agent_errors_total\{code="EDGE_MODEL_\w+"\} 1/, 'the error counted by its code');
   t.notMatch(text, /edge_agent_model_variant_switches_total\{/, 'no switch counted');
 });
+
+t.test('selection off: models.variantPreference picks the int8 variant without measuring; the default keeps the float model', async (t) => {
+  const preferInt8 = await setup(t);
+  await VariantController.start({ config: config({ enabled: false }, { models: { dir: modelDir, mirror: sharedModels, variantPreference: ['int8-qdq', 'none'] } }), store: preferInt8.store, pool: preferInt8.pool, metrics: preferInt8.metrics, logger: preferInt8.logger });
+  t.equal(preferInt8.pool.variantOf(base), int8, 'the pool runs the int8 variant');
+  const record = await preferInt8.pool.get(base).infer(frame, 0.5);
+  t.equal(record.model.id, int8, 'records name the variant');
+  t.ok(preferInt8.lines.some((l) => l['msg'] === 'model variant chosen by models.variantPreference'), 'the choice is logged');
+  const byDefault = await setup(t);
+  await VariantController.start({ config: config({ enabled: false }), store: byDefault.store, pool: byDefault.pool, metrics: byDefault.metrics, logger: byDefault.logger });
+  t.equal(byDefault.pool.variantOf(base) ?? base, base, 'default preference [none]: the float model runs');
+  t.same(byDefault.store.ensured, [], 'nothing looked up');
+});
