@@ -5,8 +5,7 @@
 import { join } from 'node:path';
 import { readEnvironment, defaultDataDir } from '../config/environment.js';
 import type { Logger } from '../log/logger.js';
-import { bundledManifestDir } from '../models/manifest-loader.js';
-import { ModelStore } from '../models/model-store.js';
+import { openModelStore, type ModelStore } from '../models/model-store.js';
 
 /** The storage flags every model-reading command accepts. */
 export interface StoreFlags {
@@ -29,5 +28,5 @@ export function modelStoreFromFlags(flags: StoreFlags, logger: Logger): ModelSto
   const env = readEnvironment();
   const dataDir = flags.dataDir ?? env.dataDir ?? defaultDataDir();
   const modelDir = flags.modelDir ?? env.modelDir ?? join(dataDir, 'models');
-  return new ModelStore({ modelDir, manifestDirs: [modelDir, bundledManifestDir], mirrorDir: flags.from ?? env.modelMirror, logger });
+  return openModelStore({ modelDir, mirrorDir: flags.from ?? env.modelMirror, logger });
 }

@@ -15,7 +15,7 @@ import { nearestName } from '../errors/schema-errors.js';
 import { AgentError } from '../errors/agent-error.js';
 import { modelErrors } from './errors.js';
 import { digestFile } from './file-digest.js';
-import { loadManifests } from './manifest-loader.js';
+import { bundledManifestDir, loadManifests } from './manifest-loader.js';
 import type { ModelManifest } from './manifest.js';
 
 /** Where the store keeps files and where it may pull them from. */
@@ -187,4 +187,12 @@ async function openSource(source: string, timeoutMs: number): Promise<Readable> 
   const path = source.startsWith('file://') ? fileURLToPath(source) : source;
   if (!existsSync(path)) throw new Error('no such file');
   return createReadStream(path);
+}
+
+/**
+ * The agent's store: manifests in the model directory (model components, quantized variants)
+ * win over the ones bundled with the agent, so a model can be updated without a new agent.
+ */
+export function openModelStore(options: { modelDir: string; mirrorDir?: string | undefined; logger: Logger }): ModelStore {
+  return new ModelStore({ modelDir: options.modelDir, manifestDirs: [options.modelDir, bundledManifestDir], mirrorDir: options.mirrorDir, logger: options.logger });
 }

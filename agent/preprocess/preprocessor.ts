@@ -7,6 +7,7 @@
 import sharp, { type Sharp } from 'sharp';
 import type { FrameImage } from '../capture/frame.js';
 import type { InputSpec } from '../models/manifest.js';
+import { AgentError } from '../errors/agent-error.js';
 import { inputErrors } from './errors.js';
 import { planGeometry, type FrameGeometry } from './geometry.js';
 import { TensorFiller, type TensorData } from './tensor-fill.js';
@@ -125,7 +126,7 @@ function tooLarge(where: string, width: number, height: number, limit: number): 
 }
 
 function classifySharpError(err: unknown, where: string, limit: number): Error {
-  if (err instanceof Error && 'code' in err && typeof (err as { code: unknown }).code === 'string' && (err as { code: string }).code.startsWith('EDGE_')) return err;
+  if (err instanceof AgentError) return err; // already ours (the pixel limit)
   const message = err instanceof Error ? err.message : String(err);
   if (/pixel limit/i.test(message)) {
     return inputErrors.EDGE_INPUT_TOO_LARGE(`Expected at most ${limit} pixels in ${where} but the image is larger; refusing to decode it`, { where, limit }, err);

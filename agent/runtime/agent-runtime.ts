@@ -14,8 +14,7 @@ import { ReadinessTracker, type TrackedCamera } from '../health/readiness.js';
 import type { ProviderName } from '../inference/providers.js';
 import { RunnerPool } from '../inference/runner-pool.js';
 import type { Logger } from '../log/logger.js';
-import { bundledManifestDir } from '../models/manifest-loader.js';
-import { ModelStore } from '../models/model-store.js';
+import { openModelStore } from '../models/model-store.js';
 import { SqliteOutbox, outboxPath } from '../outbox/index.js';
 import { ChangeGate } from '../pipeline/change-gate.js';
 import { CameraLoop, type CameraLoopSettings } from '../pipeline/camera-loop.js';
@@ -120,8 +119,7 @@ export class AgentRuntime {
       logger.error({ recovery: outbox.recovery }, 'OUTBOX DATABASE WAS UNUSABLE: moved aside and replaced by a new one');
     }
     const modelDir = (config.models.dir as string | undefined) ?? join(dataDir, 'models');
-    // Manifests in the model directory (model components, quantized variants) win over the bundled ones.
-    const store = new ModelStore({ modelDir, manifestDirs: [modelDir, bundledManifestDir], mirrorDir: config.models.mirror, logger });
+    const store = openModelStore({ modelDir, mirrorDir: config.models.mirror, logger });
     const runners = new RunnerPool(
       store,
       {

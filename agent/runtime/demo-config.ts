@@ -4,6 +4,7 @@
  * mirror when one is beside the package (../shared/models in this repository's setup).
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cliErrors } from '../cli/errors.js';
 
@@ -11,8 +12,8 @@ const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /** Where the demo looks for images and models when not told. */
 export const demoDefaults = Object.freeze({
-  imagesDir: fileURLToPath(new URL('../shared/images', `file://${packageRoot}`)),
-  mirrorDir: fileURLToPath(new URL('../shared/models', `file://${packageRoot}`)),
+  imagesDir: join(packageRoot, '..', 'shared', 'images'),
+  mirrorDir: join(packageRoot, '..', 'shared', 'models'),
 });
 
 /** The demo configuration as a config document (the file layer of the merge). */
