@@ -47,10 +47,11 @@ const chunkRows = 500;
 /**
  * Deletes pending rows from the oldest while `dropWhile` says so, bumps the persisted counter
  * for `reason`, and returns what went (null when nothing did). The caller writes the record.
+ * Rows up to `deliveredThrough` were acknowledged already and are not looked at.
  */
-export function dropOldest(st: OutboxStatements, reason: DropReason, dropWhile: DropWhile): DropSummary | null {
+export function dropOldest(st: OutboxStatements, reason: DropReason, dropWhile: DropWhile, deliveredThrough: number): DropSummary | null {
   const removed = { rows: 0, bytes: 0 };
-  let lastId = 0;
+  let lastId = deliveredThrough;
   let results = 0;
   let resultBytes = 0;
   let firstSeq = Number.POSITIVE_INFINITY;
@@ -85,7 +86,7 @@ export function dropOldest(st: OutboxStatements, reason: DropReason, dropWhile: 
     if (chunk.length < chunkRows) break;
   }
   if (removed.rows === 0) return null;
-  st.deletePendingThrough.run(lastId);
+  st.deletePendingBetween.run(deliveredThrough, lastId);
   if (results > 0) {
     st.addCounter.run(dropCounterName(reason), results);
     byReason[reason] = (byReason[reason] ?? 0) + results;

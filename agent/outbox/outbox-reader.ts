@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { describeError } from '../errors/agent-error.js';
 import { outboxErrors } from './errors.js';
 import type { OutboxRow, OutboxStatus } from './outbox.js';
-import { readStatus, selectPending } from './rows.js';
+import { deliveredThrough, readStatus, selectPending } from './rows.js';
 import { foreignFileProblem } from './schema.js';
 
 /** A read-only view of an outbox file. */
@@ -45,12 +45,12 @@ export class OutboxReader {
 
   /** The same counts `SqliteOutbox.status()` reports. */
   status(nowMs: number = Date.now()): OutboxStatus {
-    return readStatus(this.db, nowMs);
+    return readStatus(this.db, nowMs, deliveredThrough(this.db));
   }
 
   /** Every pending row oldest first, read in pages so memory stays bounded. */
   *pending(pageRows = 500): Generator<OutboxRow> {
-    let afterId = 0;
+    let afterId = deliveredThrough(this.db);
     for (;;) {
       const page = selectPending(this.db, pageRows, afterId);
       yield* page;

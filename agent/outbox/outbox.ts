@@ -61,8 +61,10 @@ export interface Outbox {
   nextPending(limit: number, afterId?: number): OutboxRow[];
   /** Counts one more delivery attempt for each row. */
   markAttempted(ids: readonly number[]): void;
-  /** Acknowledged by the other side: deleted, or kept as delivered for the retention time. */
+  /** Acknowledged by the other side: no longer pending; deleted now or later, or kept as delivered for the retention time. */
   markDelivered(ids: readonly number[]): void;
+  /** Housekeeping when idle: deletes up to `maxRows` acknowledged rows still stored; returns how many went. */
+  compact(maxRows: number): number;
   /** The other side refused the row for good: it moves to the dead-letter table with the reason. */
   deadLetter(id: number, reason: string): void;
   status(): OutboxStatus;

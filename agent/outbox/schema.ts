@@ -1,6 +1,8 @@
 /**
  * The outbox's tables. `counters` holds the device's last sequence number and the drop counts,
- * so both survive restarts and deletes (a MAX(seq) over rows would go back when rows leave).
+ * so both survive restarts and deletes (a MAX(seq) over rows would go back when rows leave), and
+ * `deliveredThrough`: every row with an id up to it was acknowledged, whatever its state says
+ * (those rows are deleted later, in chunks; docs/outbox.md, "Delivery").
  */
 import type { Database } from 'better-sqlite3';
 
@@ -43,6 +45,7 @@ CREATE TABLE IF NOT EXISTS counters (
   value INTEGER NOT NULL
 ) STRICT;
 INSERT OR IGNORE INTO counters (name, value) VALUES ('seq', 0);
+INSERT OR IGNORE INTO counters (name, value) VALUES ('deliveredThrough', 0);
 `;
 
 /** Name of the persisted counter of rows dropped for `reason`. */

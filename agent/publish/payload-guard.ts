@@ -8,7 +8,10 @@ import { publishErrors } from './errors.js';
 // 256 base64 characters are 192 bytes: longer than any id, hash or label the records carry.
 const MIN_SUSPECT_LENGTH = 256;
 const BASE64ISH = /^[A-Za-z0-9+/_\-\r\n]+={0,2}$/;
-const BASE64_RUN_IN_JSON = new RegExp(`"[A-Za-z0-9+/_\\-]{${MIN_SUSPECT_LENGTH},}={0,2}"`);
+/** 1 for the characters of base64 and base64url. */
+const BASE64_CHAR = new Uint8Array(128);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-') BASE64_CHAR[c.charCodeAt(0)] = 1;
+const PAD = 0x3d;
 const DATA_URI = /^data:[a-z]+\/[a-z0-9.+-]+;base64,/i;
 
 /** Throws EDGE_PUBLISH_IMAGE_BYTES naming the JSON path when `value` holds binary or base64 data. */
@@ -36,9 +39,39 @@ function checkString(value: string, path: string): void {
   }
 }
 
-/** The same rule on JSON text already stored, checked again by the drainer before it sends. */
+/** A data: URI with base64 content at `lastIndex` (sticky: tried only where the scan points it). */
+const DATA_URI_AT = /data:[a-z]+\/[a-z0-9.+-]+;base64,/iy;
+const LOWER_D = 0x64;
+
+/**
+ * The same rule on JSON text already stored, checked again by the drainer before it sends.
+ * The drainer runs this on every payload, so it jumps from quote to quote (indexOf is a memchr)
+ * and looks closer only at a string that starts with `d` or runs 256 characters; regular
+ * expressions over the whole text for the same rule cost the drain about 12 % of its time.
+ */
 export function findImageBytesInJson(text: string): string | null {
-  if (BASE64_RUN_IN_JSON.test(text)) return 'a string of 256 or more base64 characters';
-  if (/"data:[a-z]+\/[a-z0-9.+-]+;base64,/i.test(text)) return 'a base64 data: URI';
+  let open = text.indexOf('"');
+  while (open !== -1) {
+    const close = text.indexOf('"', open + 1);
+    if (close === -1) return null;
+    if (close - open - 1 >= MIN_SUSPECT_LENGTH && isBase64Run(text, open + 1, close)) return 'a string of 256 or more base64 characters';
+    if ((text.charCodeAt(open + 1) | 0x20) === LOWER_D) {
+      DATA_URI_AT.lastIndex = open + 1;
+      if (DATA_URI_AT.test(text)) return 'a base64 data: URI';
+    }
+    open = close;
+  }
   return null;
+}
+
+/** Whether text[start, end) is base64 characters followed by at most two `=`, at least 256 of the former. */
+function isBase64Run(text: string, start: number, end: number): boolean {
+  let stop = end;
+  while (stop > start && end - stop < 2 && text.charCodeAt(stop - 1) === PAD) stop -= 1;
+  if (stop - start < MIN_SUSPECT_LENGTH) return false;
+  for (let i = start; i < stop; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || BASE64_CHAR[c] !== 1) return false;
+  }
+  return true;
 }

@@ -112,3 +112,18 @@ t.test('below minFreeDisk, delivered rows go first, then a batch of the oldest p
   for (let i = 0; i < 50; i += 1) outbox.enqueue(entry(2000 + i, { filler }));
   t.equal(outbox.status().droppedByReason['minFreeDisk'], droppedOnce, 'no drops once space is back');
 });
+
+t.test('limits never count or drop rows below the delivered watermark', async (t) => {
+  const outbox = openOutbox(t.testdir(), { maxRows: 10, dropFraction: 0.3 });
+  t.teardown(() => outbox.close());
+  const rows = outbox.enqueueMany([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) => entry(i)));
+  // The three oldest are acknowledged: the watermark moves over them, they stay stored.
+  outbox.markDelivered(rows.slice(0, 3).map((r) => r.id));
+  t.equal(outbox.status().pendingRows, 7);
+  outbox.enqueueMany([11, 12, 13].map((i) => entry(i)));
+  t.same(outbox.status().droppedByReason, {}, 'ten pending rows fit: the acknowledged ones do not count');
+  outbox.enqueue(entry(14));
+  const record = dropRecords(outbox)[0];
+  t.equal(record?.firstSeq, 4, 'the drop starts after the acknowledged rows');
+  t.equal(accountedResults(outbox), 14 - 3, 'every result not acknowledged is pending or counted as dropped');
+});

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { hasCode } from '../../agent/errors/agent-error.js';
 import { silentLogger } from '../../agent/log/logger.js';
+import { OutboxReader } from '../../agent/outbox/outbox-reader.js';
 import { SqliteOutbox } from '../../agent/outbox/sqlite-outbox.js';
 import type { OutboxEntry } from '../../agent/outbox/outbox.js';
 import { entry, openOutbox } from './helpers.js';
@@ -73,19 +74,121 @@ t.test('nextPending pages with limit and afterId; markAttempted counts attempts'
   t.throws(() => outbox.nextPending(0), { code: 'EDGE_OUTBOX_INVALID_ENTRY' });
 });
 
-t.test('markDelivered deletes rows at once when there is no retention', async (t) => {
+t.test('markDelivered without retention: rows stop being pending at once and leave the table by compact()', async (t) => {
   const dir = t.testdir();
   const outbox = openOutbox(dir);
   t.teardown(() => outbox.close());
   const rows = outbox.enqueueMany([entry(1), entry(2), entry(3)]);
   outbox.markDelivered([rows[0]!.id, rows[2]!.id, 12345]);
   t.same(outbox.nextPending(10).map((r) => r.resultId), ['result-2']);
+  t.same(outbox.nextPending(10, 0).map((r) => r.resultId), ['result-2'], 'an afterId below the watermark does not bring row 1 back');
   const s = outbox.status();
   t.equal(s.pendingRows, 1);
   t.equal(s.pendingBytes, rows[1]!.bytes);
+  const tableRows = (): number => {
+    const db = new Database(join(dir, 'outbox.sqlite'), { readonly: true });
+    const n = (db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
+    db.close();
+    return n;
+  };
+  // Row 1 was the oldest pending row, so the watermark moved over it; row 3 was not (row 2 lies
+  // before it), so it was deleted at once.
+  t.equal(tableRows(), 2, 'the acknowledged oldest row waits for compaction; the other one is gone');
+  t.equal(outbox.compact(10), 1, 'compact deletes it');
+  t.equal(tableRows(), 1);
+  t.equal(outbox.compact(10), 0, 'and then has nothing left to do');
+  outbox.markDelivered([rows[1]!.id]);
+  t.equal(outbox.status().pendingRows, 0);
+  t.equal(outbox.status().oldestPendingAgeMs, null, 'nothing pending, even though row 2 is still stored');
+});
+
+t.test('the delivered watermark survives a restart and every reader respects it', async (t) => {
+  const dir = t.testdir();
+  let outbox = openOutbox(dir);
+  const rows = outbox.enqueueMany([1, 2, 3, 4, 5].map((i) => entry(i)));
+  outbox.markDelivered([rows[0]!.id, rows[1]!.id, rows[2]!.id]);
+  outbox.close();
+  outbox = openOutbox(dir);
+  t.teardown(() => outbox.close());
+  t.same(outbox.nextPending(10).map((r) => r.resultId), ['result-4', 'result-5'], 'acknowledged rows stay acknowledged after reopening');
+  t.equal(outbox.status().pendingRows, 2);
+  t.equal(outbox.status().pendingBytes, rows[3]!.bytes + rows[4]!.bytes);
+  outbox.deadLetter(rows[0]!.id, 'too late');
+  t.equal(outbox.status().deadRows, 0, 'dead-lettering an acknowledged row does nothing');
+  const reader = OutboxReader.open(join(dir, 'outbox.sqlite'));
+  t.same([...reader.pending()].map((r) => r.resultId), ['result-4', 'result-5'], 'outbox export skips acknowledged rows');
+  t.equal(reader.status().pendingRows, 2, 'outbox status counts the same');
+  reader.close();
+  t.equal(outbox.compact(2), 2, 'compact deletes at most the rows asked for');
+  t.equal(outbox.compact(2), 1);
+  t.same(outbox.nextPending(10).map((r) => r.resultId), ['result-4', 'result-5']);
+});
+
+t.test('acknowledged rows are deleted as acks arrive once they hold an eighth of maxBytes', async (t) => {
+  const dir = t.testdir();
+  const outbox = openOutbox(dir, { maxBytes: 400_000 });
+  t.teardown(() => outbox.close());
+  const entries = Array.from({ length: 600 }, (_, i) => ({ ...entry(i), payload: { text: 'x'.repeat(400), i } }));
+  const rows = outbox.enqueueMany(entries);
+  for (const row of rows) outbox.markDelivered([row.id]);
   const db = new Database(join(dir, 'outbox.sqlite'), { readonly: true });
-  t.equal((db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n, 1, 'delivered rows are gone from the table');
+  const stored = db.prepare('SELECT count(*) AS n, coalesce(sum(bytes), 0) AS bytes FROM outbox').get() as { n: number; bytes: number };
   db.close();
+  t.equal(outbox.status().pendingRows, 0);
+  t.ok(stored.bytes <= 400_000 / 8, `stored acknowledged bytes ${stored.bytes} stay within an eighth of maxBytes`);
+  t.ok(stored.n < rows.length, `${stored.n} of ${rows.length} rows still stored`);
+});
+
+t.test('markDelivered takes ids in any order, with repeats, gaps and rows already gone', async (t) => {
+  for (const retention of [0, 60_000]) {
+    const dir = t.testdir();
+    const outbox = openOutbox(dir, { deliveredRetentionMs: retention });
+    const rows = outbox.enqueueMany([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((i) => entry(i)));
+    const id = (n: number): number => rows[n - 1]!.id;
+    outbox.deadLetter(id(8), 'refused');
+    // Runs 1-3 and 7-9 (8 is already dead-lettered), 10 twice, 3 twice, and an id never stored.
+    outbox.markDelivered([id(3), id(1), id(2), id(10), id(9), id(7), id(8), id(10), id(3), 99_999]);
+    const left = [4, 5, 6];
+    outbox.compact(100);
+    t.same(outbox.nextPending(100).map((r) => r.resultId), left.map((n) => `result-${n}`), `retention ${retention}: pending rows`);
+    const s = outbox.status();
+    t.equal(s.pendingRows, 3, `retention ${retention}: the kept count matches`);
+    t.equal(s.pendingBytes, left.reduce((sum, n) => sum + rows[n - 1]!.bytes, 0), `retention ${retention}: the kept bytes match`);
+    t.equal(s.deadRows, 1, `retention ${retention}: the dead-lettered row stays dead`);
+    outbox.close();
+    const db = new Database(join(dir, 'outbox.sqlite'), { readonly: true });
+    const states = db.prepare('SELECT state, count(*) AS n FROM outbox GROUP BY state ORDER BY state').all();
+    t.same(states, retention === 0 ? [{ state: 'pending', n: 3 }] : [{ state: 'delivered', n: 6 }, { state: 'pending', n: 3 }], `retention ${retention}: table states after compact()`);
+    db.close();
+  }
+});
+
+t.test('acknowledgements commit without waiting for the disk, and the configured setting comes back', async (t) => {
+  for (const [synchronous, expected] of [['full', 2], ['normal', 1]] as const) {
+    const outbox = openOutbox(t.testdir(), { synchronous });
+    const db = (outbox as unknown as { db: Database.Database }).db;
+    const rows = outbox.enqueueMany([entry(1), entry(2)]);
+    // The order of events on the connection: pragmas it executes, and the ack's write (a trigger
+    // on the watermark's counter).
+    const events: string[] = [];
+    const exec = db.exec.bind(db);
+    db.exec = (sql: string) => {
+      events.push(sql);
+      return exec(sql);
+    };
+    db.function('probe_write', () => {
+      events.push('write');
+      return 0;
+    });
+    exec('CREATE TEMP TRIGGER probe AFTER UPDATE ON counters BEGIN SELECT probe_write(); END');
+    outbox.markDelivered([rows[0]!.id]);
+    const relaxed = synchronous === 'full' ? ['PRAGMA synchronous = NORMAL', 'write', 'PRAGMA synchronous = FULL'] : ['write'];
+    t.same(events, relaxed, `${synchronous}: the ack transaction ran with NORMAL, between the two pragmas`);
+    t.equal(db.pragma('synchronous', { simple: true }), expected, `${synchronous}: restored afterwards`);
+    outbox.enqueue(entry(3));
+    t.equal(db.pragma('synchronous', { simple: true }), expected, `${synchronous}: enqueue keeps the configured setting`);
+    outbox.close();
+  }
 });
 
 t.test('delivered rows are kept for the retention time, then pruned in batches', async (t) => {

@@ -41,3 +41,45 @@ t.test('findImageBytesInJson checks stored JSON text', async (t) => {
   t.match(findImageBytesInJson(JSON.stringify({ a: base64 })), /base64/);
   t.match(findImageBytesInJson(JSON.stringify({ a: 'data:image/png;base64,AAAA' })), /data: URI/);
 });
+
+t.test('findImageBytesInJson: the boundaries of the base64 rule', async (t) => {
+  const run = (n: number): string => 'Ab+/_-9z'.repeat(64).slice(0, n);
+  t.equal(findImageBytesInJson(JSON.stringify({ a: run(255) })), null, '255 characters pass');
+  t.not(findImageBytesInJson(JSON.stringify({ a: run(256) })), null, '256 characters are refused');
+  t.not(findImageBytesInJson(JSON.stringify({ a: `${run(300)}==` })), null, 'two = of padding still count');
+  t.equal(findImageBytesInJson(JSON.stringify({ a: `${run(300)}===` })), null, 'three = is not base64');
+  t.equal(findImageBytesInJson(JSON.stringify({ a: `${run(300)}=A` })), null, 'characters after padding break the run');
+  t.equal(findImageBytesInJson(JSON.stringify({ a: `${run(200)} ${run(200)}` })), null, 'a space breaks the run');
+  t.equal(findImageBytesInJson(JSON.stringify({ a: `${run(200)}\u00e9${run(200)}` })), null, 'non-ASCII breaks the run');
+  t.not(findImageBytesInJson(`[${JSON.stringify(makeRecord(1))},${JSON.stringify({ later: run(400) })}]`), null, 'found after other strings');
+  t.match(findImageBytesInJson(JSON.stringify({ a: 1, b: 'DATA:Image/PNG;Base64,AAAA' })), /data: URI/, 'data: URIs in any case');
+  t.match(findImageBytesInJson(`[${JSON.stringify(makeRecord(1))},{"x":"data:image/jpeg;base64,/9j/"}]`), /data: URI/, 'a data: URI after other strings');
+  t.equal(findImageBytesInJson(JSON.stringify({ d: 'data: not a uri', data: 'image/png;base64,' })), null, 'a key or text named data is not a data: URI');
+});
+
+t.test('findImageBytesInJson agrees with the rule written as a regular expression', async (t) => {
+  // The oracle is the plain statement of the rule; the scanner must agree on random texts made
+  // of the characters that matter (quotes, base64, padding, others) around the length limit.
+  const oracle = /"[A-Za-z0-9+/_-]{256,}={0,2}"/;
+  const alphabet = ['"', '=', ' ', ':', 'é', 'A', '9', '+', '/', '_', '-'];
+  let seed = 7;
+  const random = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  let disagreements = 0;
+  let hits = 0;
+  for (let i = 0; i < 2000; i += 1) {
+    let text = '';
+    for (let part = 0; part < 4; part += 1) {
+      text += random(3) === 0 ? alphabet[random(alphabet.length)] : '"';
+      text += 'Qw'.repeat(120 + random(20));
+      for (let k = random(3); k > 0; k -= 1) text += random(2) === 0 ? alphabet[random(alphabet.length)] : '=';
+    }
+    const expected = oracle.test(text);
+    if (expected) hits += 1;
+    if ((findImageBytesInJson(text) !== null) !== expected && !/"data:/i.test(text)) disagreements += 1;
+  }
+  t.equal(disagreements, 0);
+  t.ok(hits > 100 && hits < 1900, `both outcomes occur (${hits} of 2000 hit)`);
+});
