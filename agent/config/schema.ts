@@ -274,7 +274,7 @@ export const configSchema = {
           description: 'Pending rows older than this are dropped; `null` keeps them until another limit applies.',
         },
         minFreeDiskBytes: { type: 'integer', minimum: 0, default: 67108864, description: 'Below this much free space on the outbox\'s file system, old rows make room for new ones.' },
-        retentionSeconds: { type: 'integer', minimum: 0, default: 0, description: 'Delivered rows are kept this long for inspection; 0 deletes a row once it is acknowledged.' },
+        retentionSeconds: { type: 'integer', minimum: 0, default: 0, description: 'Delivered rows are kept this long for inspection; with 0 an acknowledged row stops being pending at once and is deleted when the drainer has nothing to send (docs/outbox.md).' },
       },
     },
     publish: {

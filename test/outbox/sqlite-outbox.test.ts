@@ -300,3 +300,19 @@ t.test('status reports depth, bytes, oldest age, dead rows and last seq', async 
   t.equal(s.deadRows, 1);
   t.equal(s.lastSeq, 3);
 });
+
+t.test('a file from before the delivered watermark opens with it at 0 and keeps its pending rows', async (t) => {
+  const dir = t.testdir();
+  const first = openOutbox(dir);
+  first.enqueueMany([entry(1), entry(2)]);
+  first.close();
+  const db = new Database(join(dir, 'outbox.sqlite'));
+  db.prepare("DELETE FROM counters WHERE name = 'deliveredThrough'").run();
+  db.close();
+  const outbox = openOutbox(dir);
+  t.teardown(() => outbox.close());
+  t.same(outbox.nextPending(10).map((r) => r.resultId), ['result-1', 'result-2']);
+  const rows = outbox.nextPending(10);
+  outbox.markDelivered([rows[0]!.id]);
+  t.same(outbox.nextPending(10).map((r) => r.resultId), ['result-2'], 'and the watermark works from there');
+});
