@@ -172,7 +172,7 @@ export class Drainer {
         if (rows.length === 0) {
           // Nothing to send: delete a chunk of the rows acknowledged earlier, then look again
           // soon if there were some (a new row still wakes the loop at once).
-          const compacted = this.outbox.compact(compactRowsPerStep);
+          const compacted = this.compactQuietly();
           await this.wakeup.wait(compacted > 0 ? 0 : idlePollMs);
           continue;
         }
@@ -191,6 +191,16 @@ export class Drainer {
       while (session.inFlight.size > 0) await this.wakeup.wait(idlePollMs);
     } finally {
       clearInterval(watchdog);
+    }
+  }
+
+  /** Compaction is housekeeping: a failure (a full disk) is logged and retried on the next idle turn, never fatal. */
+  private compactQuietly(): number {
+    try {
+      return this.outbox.compact(compactRowsPerStep);
+    } catch (err) {
+      this.logger.warn({ err }, 'publish: could not delete acknowledged rows from the outbox: %s', describeError(err));
+      return 0;
     }
   }
 

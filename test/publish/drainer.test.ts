@@ -16,6 +16,7 @@ import { repoRoot } from '../helpers/shared.js';
 import { ulid } from 'ulid';
 import { join } from 'node:path';
 import { OutboxReader } from '../../agent/outbox/outbox-reader.js';
+import Database from 'better-sqlite3';
 
 const TOPIC = 'edge-agent/test-device/results/person';
 const fastBackoff = { initialDelayMs: 20, maxDelayMs: 200 };
@@ -29,9 +30,14 @@ function seqsOf(payloads: readonly string[]): number[] {
   });
 }
 
-async function setup(t: Test, options: ConstructorParameters<typeof Drainer>[3] = {}, maxPayloadBytes?: number): Promise<{ broker: ScriptedBroker; outbox: Outbox; drainer: Drainer }> {
+async function setup(
+  t: Test,
+  options: ConstructorParameters<typeof Drainer>[3] = {},
+  maxPayloadBytes?: number,
+  dir: string = t.testdir({}),
+): Promise<{ broker: ScriptedBroker; outbox: Outbox; drainer: Drainer }> {
   const broker = await startScriptedBroker();
-  const outbox = openTestOutbox(t.testdir({}));
+  const outbox = openTestOutbox(dir);
   const publisher = new MqttPublisher({
     url: broker.url,
     thingName: 'test-device',
@@ -183,4 +189,22 @@ t.test('the heartbeat goes out while connected, valid against its schema, with t
   const body = JSON.parse(beat?.payload ?? '{}') as { outbox: { lastSeq: number }; inferenceLatencyMs: number };
   t.equal(body.outbox.lastSeq, 3);
   t.equal(body.inferenceLatencyMs, 31.5);
+});
+
+t.test('once the backlog is delivered, the idle drainer deletes the acknowledged rows from the table', async (t) => {
+  const dir = t.testdir({});
+  const { outbox, drainer } = await setup(t, {}, undefined, dir);
+  outbox.enqueueMany(makeEntries(3_000, TOPIC));
+  drainer.start();
+  await until(t, 'an empty outbox', () => outbox.status().pendingRows === 0);
+  const storedRows = (): number => {
+    const db = new Database(join(dir, 'outbox.sqlite'), { readonly: true });
+    const n = (db.prepare('SELECT count(*) AS n FROM outbox').get() as { n: number }).n;
+    db.close();
+    return n;
+  };
+  await until(t, 'no acknowledged row left in the table', () => storedRows() === 0);
+  t.equal(outbox.status().pendingRows, 0);
+  outbox.enqueueMany(makeEntries(10, TOPIC));
+  await until(t, 'later rows still delivered', () => outbox.status().pendingRows === 0);
 });
