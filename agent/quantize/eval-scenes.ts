@@ -31,3 +31,49 @@ export async function compositeScenes(images: readonly EvalImage[], count: numbe
   }
   return scenes;
 }
+
+/**
+ * Up to `count` calibration scenes: like {@link compositeScenes}, but the pasted image's height
+ * (15-90 % of the frame) and position come from a generator seeded with `seed`, so they never
+ * repeat the evaluation scenes' fixed placements and an accuracy report on those stays honest.
+ * Five photographs alone calibrate a detector for objects at their own sizes only.
+ */
+export async function calibrationScenes(images: readonly EvalImage[], count: number, seed = 1): Promise<EvalImage[]> {
+  const scenes: EvalImage[] = [];
+  if (images.length < 2) return scenes;
+  const random = mulberry32(seed);
+  const backgrounds = new Map<number, Buffer>();
+  while (scenes.length < count) {
+    const b = Math.floor(random() * images.length);
+    const f = (b + 1 + Math.floor(random() * (images.length - 1))) % images.length;
+    const bg = images[b]!;
+    const fg = images[f]!;
+    let background = backgrounds.get(b);
+    if (!background) {
+      background = await sharp(bg.data).rotate().resize(1280, 720, { fit: 'cover' }).removeAlpha().raw().toBuffer();
+      backgrounds.set(b, background);
+    }
+    const height = Math.round(720 * (0.15 + 0.75 * random()));
+    const pasted = await sharp(fg.data).rotate().resize({ height, width: 1280, fit: 'inside' }).removeAlpha().toBuffer({ resolveWithObject: true });
+    const left = Math.floor(random() * (1280 - pasted.info.width + 1));
+    const top = Math.floor(random() * (720 - pasted.info.height + 1));
+    const data = await sharp(background, { raw: { width: 1280, height: 720, channels: 3 } })
+      .composite([{ input: pasted.data, left, top }])
+      .jpeg({ quality: 85 })
+      .toBuffer();
+    scenes.push({ name: `calibration-scene-${scenes.length}(${fg.name} on ${bg.name})`, data });
+  }
+  return scenes;
+}
+
+/** A small seeded generator (mulberry32): the same seed gives the same scenes on every run. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

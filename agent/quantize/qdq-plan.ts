@@ -26,12 +26,22 @@ export interface QdqPlan {
   readonly foldedRelus: ReadonlyMap<number, number>;
   /** Tensor mapped to the tensor whose scale and zero point it must reuse. */
   readonly sharedParams: ReadonlyMap<string, string>;
+  /**
+   * Bounds on the range of tensors read only by saturating functions (Sigmoid, and SiLU written
+   * as x * Sigmoid(x)): values past the bound change the function's output by less than 0.1 %
+   * of its step, so the calibrated range is clipped to them and the int8 steps go where values
+   * still matter.
+   */
+  readonly saturationBounds: ReadonlyMap<string, { readonly min: number; readonly max: number }>;
   /** Count of quantized nodes per op type, for the report. */
   readonly quantizedNodes: Readonly<Record<string, number>>;
 }
 
-/** Builds the plan; `graph` is not modified. */
-export function planQdq(graph: GraphProto): QdqPlan {
+/**
+ * Builds the plan; `graph` is not modified. Nodes whose first output is in `keepFloat` are left
+ * float (their readers and writers still exchange dequantized tensors).
+ */
+export function planQdq(graph: GraphProto, keepFloat: ReadonlySet<string> = new Set(), options: { readonly floatStem?: boolean } = {}): QdqPlan {
   const nodes = graph.node ?? [];
   const initializers = new Map<string, TensorProto>();
   for (const t of graph.initializer ?? []) if (t.name) initializers.set(t.name, t);
@@ -41,11 +51,12 @@ export function planQdq(graph: GraphProto): QdqPlan {
     !!name && !initializers.has(name) && types.get(name) === DataType.FLOAT;
 
   const tail = outputTail(nodes, graphOutputs);
+  const stem = options.floatStem === false ? new Set<number>() : inputStem(nodes, new Set((graph.input ?? []).map((i) => i.name ?? '')));
   const weighted = new Map<number, WeightedNodePlan>();
   const quantizedInputs = new Map<number, string[]>();
   nodes.forEach((node, index) => {
     const op = node.opType ?? '';
-    if (tail.has(index)) return;
+    if (tail.has(index) || stem.has(index) || keepFloat.has(node.output?.[0] ?? '')) return;
     const inputs = node.input ?? [];
     if (weightedOps.has(op)) {
       const w = weightPlan(node, index, initializers);
@@ -90,8 +101,11 @@ export function planQdq(graph: GraphProto): QdqPlan {
     const node = nodes[index]!;
     let out = node.output?.[0] ?? '';
     for (const [relu, conv] of foldedRelus) if (conv === index) out = nodes[relu]?.output?.[0] ?? out;
-    // A Q after the output is what lets ORT fuse DQ-Conv-Q into one int8 kernel.
-    if (out && !graphOutputs.has(out)) activations.add(out);
+    // A Q after the output is what lets ORT fuse DQ-Conv-Q into one int8 kernel. When only
+    // float nodes read it (a head Conv feeding the float output tail: box offsets), the Q would
+    // only round the result, so it stays float there.
+    const readByQuantized = (consumers.get(out) ?? []).some((c) => quantizedInputs.has(c));
+    if (out && !graphOutputs.has(out) && readByQuantized) activations.add(out);
   }
 
   const sharedParams = new Map<string, string>();
@@ -101,12 +115,71 @@ export function planQdq(graph: GraphProto): QdqPlan {
     if (activations.has(out)) sharedParams.set(out, sharedParams.get(node.input?.[0] ?? '') ?? node.input?.[0] ?? '');
   });
 
+  const saturationBounds = new Map<string, { min: number; max: number }>();
+  for (const tensor of activations) {
+    if (sharedParams.has(tensor) || graphOutputs.has(tensor)) continue;
+    const bound = saturationBound(tensor, nodes, consumers);
+    if (bound) saturationBounds.set(tensor, bound);
+  }
+
   const quantizedNodes: Record<string, number> = {};
   for (const index of quantizedInputs.keys()) {
     const op = nodes[index]?.opType ?? '';
     quantizedNodes[op] = (quantizedNodes[op] ?? 0) + 1;
   }
-  return { activations, weighted, foldedRelus, sharedParams, quantizedNodes };
+  return { activations, weighted, foldedRelus, sharedParams, saturationBounds, quantizedNodes };
+}
+
+/**
+ * |x| past which Sigmoid is within 3.4e-4 of 0 or 1, and SiLU within 2.7e-3 of 0: clipping there
+ * costs less than a tenth of an int8 step of a 0-1 output.
+ */
+export const SATURATION_LIMIT = 8;
+
+/**
+ * The range a tensor needs when every reader saturates: only Sigmoids gives [-8, 8]; Sigmoids
+ * plus Muls by those Sigmoids' outputs (SiLU) gives [-8, +inf), because SiLU is x itself above.
+ */
+function saturationBound(tensor: string, nodes: readonly NodeProto[], consumers: ReadonlyMap<string, number[]>): { min: number; max: number } | undefined {
+  const readers = (consumers.get(tensor) ?? []).map((i) => nodes[i]!);
+  const sigmoids = readers.filter((n) => n.opType === 'Sigmoid');
+  if (sigmoids.length === 0) return undefined;
+  const sigmoidOutputs = new Set(sigmoids.map((n) => n.output?.[0] ?? ''));
+  let linearSide = false;
+  for (const n of readers) {
+    if (n.opType === 'Sigmoid') continue;
+    const inputs = n.input ?? [];
+    const isSilu = n.opType === 'Mul' && inputs.length === 2 && inputs.includes(tensor) && inputs.some((i) => sigmoidOutputs.has(i));
+    if (!isSilu) return undefined;
+    linearSide = true;
+  }
+  return { min: -SATURATION_LIMIT, max: linearSide ? Infinity : SATURATION_LIMIT };
+}
+
+/**
+ * The first Convs on the image and the slicing/joining in front of them (YOLOX's Focus). They
+ * stay float, for speed and for accuracy: on x86 an int8 Conv over 3-12 input channels is slower
+ * than the float one (YuNet's stem on 640x640: 12.2 ms as QLinearConv against 3.0 ms float,
+ * ORT profile, 1 thread), and it multiplies raw 0-255 pixels, the widest range in the model
+ * (person-yolox's stem is its most sensitive layer, see sensitivity.ts).
+ */
+function inputStem(nodes: readonly NodeProto[], graphInputs: ReadonlySet<string>): Set<number> {
+  const reached = new Set(graphInputs);
+  const stem = new Set<number>();
+  nodes.forEach((node, index) => {
+    const op = node.opType ?? '';
+    const data = (node.input ?? []).filter((i) => reached.has(i));
+    if (data.length === 0) return;
+    if (weightedOps.has(op) && node.input?.[0] && reached.has(node.input[0])) {
+      stem.add(index);
+      return;
+    }
+    if (passthroughOps.has(op) || op === 'Concat') {
+      stem.add(index);
+      for (const o of node.output ?? []) reached.add(o);
+    }
+  });
+  return stem;
 }
 
 /**

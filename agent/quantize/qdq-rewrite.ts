@@ -6,7 +6,7 @@
 import { activationParams, type ActivationType, type QuantParams, type TensorRange } from './activation-range.js';
 import { DataType, dimsOf, floatValues, graphOf, makeNode, makeTensor, onnx, toNumber, type ModelProto, type NodeProto, type TensorProto } from './onnx-model.js';
 import type { QdqPlan } from './qdq-plan.js';
-import { quantizeBias, quantizeWeightsPerChannel } from './weight-quantization.js';
+import { quantizeBias, quantizeWeights } from './weight-quantization.js';
 
 /** What the rewrite did, for the report. */
 export interface RewriteSummary {
@@ -20,6 +20,8 @@ export interface RewriteOptions {
   readonly activationType: ActivationType;
   /** 7-bit weights, see quantizeWeightsPerChannel. */
   readonly reduceRange: boolean;
+  /** Per-tensor weight scale when its error is at most this times the per-channel one (see quantizeWeights); 1 or less: always per-channel. */
+  readonly perTensorTolerance?: number;
 }
 
 /** Applies `plan` to `model` using `ranges` (one per planned activation that owns its params). */
@@ -30,20 +32,6 @@ export function rewriteToQdq(model: ModelProto, plan: QdqPlan, ranges: ReadonlyM
   const initializers = new Map<string, TensorProto>();
   for (const t of graph.initializer) initializers.set(t.name, t);
   const added: TensorProto[] = [];
-  // Per-channel zero points are all 0; one shared initializer per length keeps the file small.
-  const zeroPoints = new Map<string, string>();
-  const zeroPoint = (dataType: number, length: number): string => {
-    const key = `${dataType}:${length}`;
-    let name = zeroPoints.get(key);
-    if (!name) {
-      name = `${dataType === DataType.INT8 ? 'wz' : 'bz'}${length}`;
-      const values = dataType === DataType.INT8 ? new Int8Array(length) : new Int32Array(length);
-      added.push(makeTensor(name, dataType, [length], values));
-      zeroPoints.set(key, name);
-    }
-    return name;
-  };
-
   // Activation zero points take one of 256 values; each value is stored once.
   const activationZeroPoints = new Map<number, string>();
   const activationZeroPoint = (value: number): string => {
@@ -106,11 +94,13 @@ export function rewriteToQdq(model: ModelProto, plan: QdqPlan, ranges: ReadonlyM
       const tensor = initializers.get(w.weight)!;
       const dims = dimsOf(tensor);
       if (!qw) {
-        const { values, scales } = quantizeWeightsPerChannel(floatValues(tensor), dims, w.channelAxis, reduceRange);
+        const { values, scales, perTensor } = quantizeWeights(floatValues(tensor), dims, w.channelAxis, reduceRange, options.perTensorTolerance ?? 1);
         const id = replacedWeights.size;
         const name = `w${id}`;
-        added.push(makeTensor(name, DataType.INT8, dims, values), makeTensor(`ws${id}`, DataType.FLOAT, [scales.length], scales));
-        out.push(makeNode('DequantizeLinear', [name, `ws${id}`, zeroPoint(DataType.INT8, scales.length)], [`wdq${id}`], { axis: w.channelAxis }));
+        added.push(makeTensor(name, DataType.INT8, dims, values), makeTensor(`ws${id}`, DataType.FLOAT, perTensor ? [] : [scales.length], scales));
+        // No zero point: DequantizeLinear's defaults to 0 of the input's type (int8 here), which
+        // is what symmetric weights need, and the file saves one initializer per channel count.
+        out.push(makeNode('DequantizeLinear', [name, `ws${id}`], [`wdq${id}`], perTensor ? {} : { axis: w.channelAxis }));
         qw = { name: `wdq${id}`, scales };
         replacedWeights.set(w.weight, qw);
         quantizedWeights++;
@@ -118,9 +108,10 @@ export function rewriteToQdq(model: ModelProto, plan: QdqPlan, ranges: ReadonlyM
       node.input[1] = qw.name;
       if (w.bias) {
         const b = quantizeBias(floatValues(initializers.get(w.bias)!), paramsOf(activationInput).scale, qw.scales);
+        const perTensor = qw.scales.length === 1;
         // Each Conv gets its own bias tensor: the scale depends on this node's input scale.
-        added.push(makeTensor(`b${index}`, DataType.INT32, [b.values.length], b.values), makeTensor(`bs${index}`, DataType.FLOAT, [b.scales.length], b.scales));
-        out.push(makeNode('DequantizeLinear', [`b${index}`, `bs${index}`, zeroPoint(DataType.INT32, b.values.length)], [`bdq${index}`], { axis: 0 }));
+        added.push(makeTensor(`b${index}`, DataType.INT32, [b.values.length], b.values), makeTensor(`bs${index}`, DataType.FLOAT, perTensor ? [] : [b.scales.length], perTensor ? b.scales.subarray(0, 1) : b.scales));
+        out.push(makeNode('DequantizeLinear', [`b${index}`, `bs${index}`], [`bdq${index}`], perTensor ? {} : { axis: 0 }));
         node.input[2] = `bdq${index}`;
       }
     }

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { ModelManifest } from '../models/manifest.js';
 import type { ModelStore } from '../models/model-store.js';
@@ -14,6 +14,7 @@ import { Preprocessor } from '../preprocess/preprocessor.js';
 import type { ActivationType } from './activation-range.js';
 import type { CalibrationMethod, CalibrationOptions } from './calibrate.js';
 import { quantizeErrors } from './errors.js';
+import { calibrationScenes } from './eval-scenes.js';
 import { quantizeModel, type QuantizationReport } from './quantize-model.js';
 import { variantManifest, writeManifest } from './variant-manifest.js';
 
@@ -24,14 +25,25 @@ export interface QuantizeVariantOptions {
   readonly store: ModelStore;
   /** Id of the float model. */
   readonly id: string;
-  /** Id of the variant (default `<id>-int8`, or `<id>-uint8` for uint8 activations). */
+  /** Id of the variant (default: see defaultVariantId). */
   readonly outId?: string;
   readonly calibrationDir: string;
   readonly calibrationImages: readonly string[];
+  /**
+   * Scenes composited in memory from the calibration images (random sizes and places, seeded;
+   * never the evaluation scenes' placements) added to the calibration frames; default 0.
+   */
+  readonly calibrationScenes?: number;
   readonly method: CalibrationMethod;
   readonly percentile?: number;
   readonly activationType?: ActivationType;
   readonly reduceRange?: boolean;
+  /** See QuantizeModelOptions.floatStem. */
+  readonly floatStem?: boolean;
+  /** See QuantizeModelOptions.perTensorTolerance. */
+  readonly perTensorTolerance?: number;
+  /** Most sensitive weighted nodes kept float (see quantizeModel). */
+  readonly keepFloat?: number;
   readonly intraOpNumThreads?: number;
   readonly logger?: Logger;
   readonly onProgress?: CalibrationOptions['onProgress'];
@@ -69,6 +81,12 @@ export async function quantizeVariant(options: QuantizeVariantOptions): Promise<
     return Float32Array.from(prepared.data);
   };
   const calibrationImages = await decodableImages(options.calibrationImages, prepareInput, options.logger);
+  const sceneSources = await Promise.all(calibrationImages.map(async (path) => ({ name: basename(path), data: await readFile(path) })));
+  const scenes = await calibrationScenes(sceneSources, options.calibrationScenes ?? 0);
+  const calibrationFrames = scenes.map((scene) => async () => {
+    const prepared = await preprocessor.prepare({ kind: 'encoded', data: scene.data }, scene.name);
+    return Float32Array.from(prepared.data);
+  });
   const dir = join(store.modelDir, newId);
   const created = !existsSync(dir);
   await mkdir(dir, { recursive: true });
@@ -89,8 +107,12 @@ export async function quantizeVariant(options: QuantizeVariantOptions): Promise<
       ...(options.percentile === undefined ? {} : { percentile: options.percentile }),
       letterbox: { padValue: base.input.padValue, channelOrder: base.input.channelOrder === 'BGR' ? 'bgr' : 'rgb' },
       prepareInput,
+      calibrationFrames,
       ...(options.activationType === undefined ? {} : { activationType: options.activationType }),
       ...(options.reduceRange === undefined ? {} : { reduceRange: options.reduceRange }),
+      ...(options.keepFloat === undefined ? {} : { keepFloat: options.keepFloat }),
+      ...(options.perTensorTolerance === undefined ? {} : { perTensorTolerance: options.perTensorTolerance }),
+      ...(options.floatStem === undefined ? {} : { floatStem: options.floatStem }),
       ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),

@@ -44,7 +44,7 @@ export function variantManifest(base: ModelManifest, newId: string, report: Quan
     calibration: {
       images: report.calibrationImages,
       method,
-      description: `${report.calibrationImages} images from ${source.dir}, ${method} activation ranges, ${activations}`,
+      description: `${report.calibrationImages} images from ${source.dir}${report.calibrationFrames > 0 ? ` plus ${report.calibrationFrames} scenes composited from them` : ''}, ${method} activation ranges, ${activations}`,
     },
   };
   return parseManifest(JSON.parse(JSON.stringify(manifest)), `(variant ${newId} of ${base.id})`);

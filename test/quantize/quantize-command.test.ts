@@ -15,9 +15,9 @@ const sha256 = (path: string): string => createHash('sha256').update(readFileSyn
 t.test('models quantize writes a variant that validates, loads by id and infers; the float model is untouched', async (t) => {
   const dir = t.testdir();
   const floatBefore = sha256(sharedModel('person-yolox-192'));
-  const r = await runCli(['models', 'quantize', 'person-yolox-192', '--calibration', sharedImages, '--model-dir', dir, '--from', sharedModels, '--activation-type', 'uint8', '--scenes', '3', '--min-agreement', '0', '--json'], {}, 120_000);
+  const r = await runCli(['models', 'quantize', 'person-yolox-192', '--calibration', sharedImages, '--model-dir', dir, '--from', sharedModels, '--activation-type', 'uint8', '--calibration-scenes', '4', '--scenes', '3', '--min-agreement', '0', '--json'], {}, 120_000);
   t.equal(r.code, 0, r.stderr);
-  t.match(r.stderr, /calibration pass 2\/2: 5\/5 images/, 'plain progress lines when stderr is not a terminal');
+  t.match(r.stderr, /calibration pass 2\/2: 9\/9 images/, 'plain progress lines when stderr is not a terminal');
   t.match(r.stderr, /skipping calibration image that cannot be decoded/, 'truncated.jpg is skipped with a warning');
   const report = JSON.parse(r.stdout) as QuantizeCommandReport;
   t.equal(report.evalSet.images, 5, 'evaluated on the calibration images that decode');
@@ -28,7 +28,7 @@ t.test('models quantize writes a variant that validates, loads by id and infers;
   const manifest = loadManifestFile(manifestPath);
   t.equal(manifest.quantization, 'uint8-qdq');
   t.equal(manifest.derivedFrom, 'person-yolox-192');
-  t.same(manifest.calibration, { images: 5, method: 'percentile 99.99', description: `5 images from ${sharedImages}, percentile 99.99 activation ranges, uint8 (U8S8)` });
+  t.same(manifest.calibration, { images: 5, method: 'percentile 99.99', description: `5 images from ${sharedImages} plus 4 scenes composited from them, percentile 99.99 activation ranges, uint8 (U8S8)` });
   const modelPath = join(dir, 'person-yolox-192-uint8', 'model.onnx');
   t.equal(manifest.sha256, sha256(modelPath));
   t.equal(manifest.bytes, readFileSync(modelPath).length);

@@ -10,12 +10,13 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ModelRunner } from '../../inference/model-runner.js';
 import type { Logger } from '../../log/logger.js';
 import type { ModelStore } from '../../models/model-store.js';
+import { defaultActivationType } from '../../quantize/activation-range.js';
 import { compareVariant, type AgreementReport, type EvalImage } from '../../quantize/agreement.js';
 import { listCalibrationImages } from '../../quantize/calibration-set.js';
 import { quantizeErrors } from '../../quantize/errors.js';
 import { compositeScenes } from '../../quantize/eval-scenes.js';
 import { calibrationProgress, type ProgressStream } from '../../quantize/progress-line.js';
-import { quantizeVariant, type QuantizedVariant } from '../../quantize/quantize-variant.js';
+import type { QuantizedVariant } from '../../quantize/quantize-variant.js';
 import { action } from '../action.js';
 import { cliLogger } from '../cli-logger.js';
 import { modelStoreFromFlags, storeFlagHelp, type StoreFlags } from '../model-store-from-flags.js';
@@ -26,8 +27,11 @@ export interface QuantizeFlags extends StoreFlags {
   outId?: string;
   method: 'minmax' | 'percentile';
   percentile: number;
-  activationType: 'int8' | 'uint8';
+  activationType?: 'int8' | 'uint8';
   reduceRange: boolean;
+  calibrationScenes: number;
+  keepFloat: number;
+  perTensorTolerance: number;
   eval?: string;
   scenes: number;
   minAgreement?: number;
@@ -52,11 +56,14 @@ export function registerQuantizeCommand(parent: Command): void {
     .description('Make a static int8 (QDQ) variant of a float model, calibrated on a directory of images, and report how closely it agrees with the float model. The float model is not modified.')
     .argument('<id>', 'id of the float model in the store')
     .requiredOption('--calibration <dir>', 'directory of calibration images (real frames from the camera)')
-    .option('--out-id <id>', 'id of the new variant (default: <id>-int8, or <id>-uint8 with --activation-type uint8)')
+    .option('--out-id <id>', 'id of the new variant (default: <id>-<activation type>, e.g. person-yolox-192-uint8 on x86)')
     .addOption(new Option('--method <method>', 'activation range method').choices(['minmax', 'percentile']).default('percentile'))
     .option('--percentile <p>', 'central share of values kept by the percentile method', parseNumber, 99.99)
-    .addOption(new Option('--activation-type <type>', 'int8 (S8S8, advised for ARM) or uint8 (U8S8, fuses better on x86)').choices(['int8', 'uint8']).default('int8'))
+    .addOption(new Option('--activation-type <type>', 'int8 (S8S8, advised for ARM) or uint8 (U8S8, fuses better on x86); default: by CPU').choices(['int8', 'uint8']))
     .option('--no-reduce-range', 'use full 8-bit weights (ARM or VNNI CPUs); default is 7-bit for x86 AVX2')
+    .option('--calibration-scenes <n>', 'also calibrate on this many scenes composited in memory from the calibration images (seeded random sizes and places, never the evaluation scenes)', parseNumber, 32)
+    .option('--keep-float <n>', 'keep the n weighted layers float whose quantization alone moves the outputs most (measured)', parseNumber, 0)
+    .option('--per-tensor-tolerance <x>', 'one weight scale per tensor when that raises its error at most x times (1: always per channel)', parseNumber, 2)
     .option('--eval <dir>', 'directory of images to compare variant and float on (default: the calibration directory)')
     .option('--scenes <n>', 'also compare on this many scenes composited from the evaluation images (0 for none)', parseNumber, 6)
     .option('--min-agreement <x>', 'fail (exit status 3) and remove the variant when agreement on the evaluation set or the scenes is below x (0..1)', parseNumber)
@@ -77,6 +84,8 @@ export async function runQuantize(id: string, flags: QuantizeFlags, progress: Pr
     throw quantizeErrors.EDGE_QUANTIZE_OPTIONS_INVALID(`Expected --min-agreement between 0 and 1 but received ${flags.minAgreement}`, { minAgreement: flags.minAgreement });
   }
   const calibrationImages = await listCalibrationImages(flags.calibration);
+  // Imported here: onnx-proto and the quantizer cost every other command (`run`) about 8 MB of memory.
+  const { quantizeVariant } = await import('../../quantize/quantize-variant.js');
   const variant = await quantizeVariant({
     store: modelStoreFromFlags(flags, logger),
     id,
@@ -85,8 +94,12 @@ export async function runQuantize(id: string, flags: QuantizeFlags, progress: Pr
     calibrationImages,
     method: flags.method,
     percentile: flags.percentile,
-    activationType: flags.activationType,
+    // By CPU unless given: uint8 on x86, where S8S8 barely fuses; int8 on ARM (see defaultActivationType).
+    activationType: flags.activationType ?? defaultActivationType(),
     reduceRange: flags.reduceRange,
+    calibrationScenes: Math.floor(flags.calibrationScenes),
+    keepFloat: Math.floor(flags.keepFloat),
+    perTensorTolerance: flags.perTensorTolerance,
     intraOpNumThreads: flags.threads,
     logger,
     onProgress: calibrationProgress(progress),
@@ -129,7 +142,7 @@ export async function checkAgreement(report: QuantizeCommandReport, flags: Quant
   await rm(dirname(report.modelPath), { recursive: true, force: true });
   const what = low.map(([name, r]) => `${r!.agreement.toFixed(3)} on the ${name}`).join(' and ');
   throw quantizeErrors.EDGE_QUANTIZE_AGREEMENT_LOW(
-    `Expected agreement of variant "${report.variant.id}" with "${report.id}" of at least ${min} but measured ${what}; removed ${dirname(report.modelPath)}. Try more calibration images from the camera, --method percentile, or --activation-type uint8`,
+    `Expected agreement of variant "${report.variant.id}" with "${report.id}" of at least ${min} but measured ${what}; removed ${dirname(report.modelPath)}. Try more calibration images from the camera, more --calibration-scenes, --keep-float N, or --method percentile`,
     { id: report.id, variant: report.variant.id, minAgreement: min },
   );
 }
