@@ -67,4 +67,5 @@ export EDGE_AGENT_MODELS__MIRROR="$mirror"
 export EDGE_AGENT_MODELS__DIR="$work/models"
 unset GG_EDGE_AGENT_CONFIG GG_EDGE_AGENT_WORK_DIR GG_EDGE_AGENT_MODEL_DIRS
 
-exec node "$artifact/bin/edge-agent.js" run --config "$config" --data-dir "$work"
+# V8 favours memory over speed (see deploy/edge-agent.service); it is refused in NODE_OPTIONS.
+exec node --optimize-for-size "$artifact/bin/edge-agent.js" run --config "$config" --data-dir "$work"

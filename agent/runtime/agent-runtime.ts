@@ -147,7 +147,7 @@ export class AgentRuntime {
         health = await startHealthServer({ host: config.health.host, port: config.health.port, metrics, readiness: () => readiness.check(), logger });
       }
       // Publishing starts before the cameras: a backlog from an earlier run drains at once.
-      const publisher = createPublisher(config, deps.greengrass ?? { socketPath: undefined, authToken: undefined, thingName: undefined }, logger);
+      const publisher = await createPublisher(config, deps.greengrass ?? { socketPath: undefined, authToken: undefined, thingName: undefined }, logger);
       const heartbeat: HeartbeatSource = () => runtime?.heartbeatMetrics() ?? { frameRate: null, inferenceLatencyMs: null };
       if (publisher !== undefined) publishing = startPublishing(config, publisher, outbox, metrics, heartbeat, logger);
       const notify = publishing?.notify;

@@ -8,12 +8,9 @@ import type { GreengrassEnvironment } from '../config/environment.js';
 import type { AgentMetrics } from '../health/metrics.js';
 import type { Logger } from '../log/logger.js';
 import type { Outbox } from '../outbox/outbox.js';
-import { AwsIotPublisher } from '../publish/aws-iot-publisher.js';
 import { Drainer } from '../publish/drainer.js';
 import { publishErrors } from '../publish/errors.js';
-import { GreengrassPublisher } from '../publish/greengrass-publisher.js';
 import { startHeartbeat } from '../publish/heartbeat.js';
-import { MqttPublisher } from '../publish/mqtt-publisher.js';
 import type { Publisher } from '../publish/publisher.js';
 import { renderTopic } from '../publish/topics.js';
 
@@ -30,8 +27,12 @@ export interface Publishing {
 /** What the heartbeat reports besides the outbox. */
 export type HeartbeatSource = () => { frameRate: number | null; inferenceLatencyMs: number | null };
 
-/** Creates the transport the config names; undefined for `none`. */
-export function createPublisher(config: AgentConfig, greengrass: GreengrassEnvironment, logger: Logger): Publisher | undefined {
+/**
+ * Creates the transport the config names; undefined for `none`. Each transport's module is
+ * imported only when chosen: mqtt.js and the AWS SDK (with its native aws-crt) together held
+ * about 12 MB of resident memory in an agent that never published (docs/benchmarks.md).
+ */
+export async function createPublisher(config: AgentConfig, greengrass: GreengrassEnvironment, logger: Logger): Promise<Publisher | undefined> {
   const p = config.publish;
   const thingName = p.thingName ?? (config.deviceId as string);
   const deviceId = config.deviceId as string;
@@ -40,7 +41,8 @@ export function createPublisher(config: AgentConfig, greengrass: GreengrassEnvir
   switch (p.transport) {
     case 'none':
       return undefined;
-    case 'mqtt':
+    case 'mqtt': {
+      const { MqttPublisher } = await import('../publish/mqtt-publisher.js');
       return new MqttPublisher({
         url: p.brokerUrl as string,
         thingName: p.clientId ?? thingName,
@@ -53,7 +55,9 @@ export function createPublisher(config: AgentConfig, greengrass: GreengrassEnvir
         ...(p.password === undefined ? {} : { password: p.password }),
         logger: log,
       });
-    case 'aws-iot':
+    }
+    case 'aws-iot': {
+      const { AwsIotPublisher } = await import('../publish/aws-iot-publisher.js');
       return new AwsIotPublisher({
         url: p.brokerUrl as string,
         thingName: p.clientId ?? thingName,
@@ -65,14 +69,17 @@ export function createPublisher(config: AgentConfig, greengrass: GreengrassEnvir
         keepaliveSeconds: p.keepaliveSeconds,
         logger: log,
       });
-    case 'greengrass':
+    }
+    case 'greengrass': {
       if (greengrass.socketPath === undefined || greengrass.authToken === undefined) {
         throw publishErrors.EDGE_PUBLISH_IPC_UNAVAILABLE(
           'Expected AWS_GG_NUCLEUS_DOMAIN_SOCKET_FILEPATH_FOR_COMPONENT and SVCUID for publish.transport greengrass but they are not set; the greengrass transport only works inside a Greengrass component (use mqtt or aws-iot elsewhere)',
           {},
         );
       }
+      const { GreengrassPublisher } = await import('../publish/greengrass-publisher.js');
       return new GreengrassPublisher({ socketPath: greengrass.socketPath, authToken: greengrass.authToken, logger: log });
+    }
   }
 }
 

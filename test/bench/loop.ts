@@ -28,7 +28,7 @@ export interface LoopBenchResult {
   coreFps: number;
   loopFps: number;
   ratio: number;
-  memory: { frames: number; rssAfterWarmUpMb: number; rssEndMb: number; growthMb: number; maxRssMb: number };
+  memory: { frames: number; rssAfterWarmUpMb: number; rssEndMb: number; growthMb: number; maxRssMb: number; everyThousandMb: number[] };
 }
 
 const mb = (b: number) => Math.round((b / 1024 / 1024) * 10) / 10;
@@ -87,6 +87,7 @@ export async function runLoopBench(options: { throughputFrames?: number; memoryF
     console.log(`  inference core alone   ${coreFps.toFixed(1)} frames/s`);
     console.log(`  camera loop (files)    ${loopFps.toFixed(1)} frames/s   ratio ${result.ratio.toFixed(3)} (target >= 0.95)`);
     console.log(`  agent process (edge-agent run): RSS after warm-up ${result.memory.rssAfterWarmUpMb} MB, after ${result.memory.frames} more frames ${result.memory.rssEndMb} MB (growth ${result.memory.growthMb} MB, max ${result.memory.maxRssMb} MB; targets < 150 MB, < 5 MB growth)`);
+    console.log(`  RSS every 1,000 frames after warm-up (MB): ${result.memory.everyThousandMb.join(' ')}`);
     return result;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -113,11 +114,12 @@ async function inferredFrames(base: string): Promise<number> {
 async function measureAgentMemory(dir: string, frames: number): Promise<LoopBenchResult['memory']> {
   const config = join(dir, 'agent.yaml');
   writeFileSync(config, `deviceId: bench\ndataDir: ${join(dir, 'data')}\nlogLevel: warn\nmodels: { mirror: ${sharedModels} }\ninference: { intraOpThreads: 1 }\nhealth: { port: 0 }\ncameras:\n  - name: bench\n    source: { type: files, path: ${join(dir, 'frames')}, fps: 500, loop: true }\n    targetFps: 1000\n    models: [{ id: person-yolox-192, threshold: 0.5, report: { policy: on-change, heartbeatSeconds: 3600 } }]\n`);
-  // The agent as deployed: compiled JavaScript (not tsx) with the unit's MALLOC_ARENA_MAX and NODE_OPTIONS.
+  // The agent as deployed: compiled JavaScript (not tsx) with the unit's node flag, MALLOC_ARENA_MAX
+  // and NODE_OPTIONS (deploy/edge-agent.service, greengrass/run.sh).
   // Inside the repository, so the compiled modules resolve node_modules as an install would.
   const dist = join(repoRoot, '.bench-dist');
   buildDist(repoRoot, dist);
-  const child = spawn(process.execPath, [join(dist, 'agent', 'cli', 'main.js'), 'run', '--config', config, '--no-status', '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-semi-space-size=2' } });
+  const child = spawn(process.execPath, ['--optimize-for-size', join(dist, 'agent', 'cli', 'main.js'), 'run', '--config', config, '--no-status', '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-semi-space-size=2' } });
   try {
     let stderr = '';
     const port = await new Promise<number>((resolve, reject) => {
@@ -132,14 +134,16 @@ async function measureAgentMemory(dir: string, frames: number): Promise<LoopBenc
     while ((await inferredFrames(base)) < 1000) await new Promise((r) => setTimeout(r, 200));
     const start = await inferredFrames(base);
     const rssAfterWarmUp = rssOf(child.pid as number);
-    let maxRss = rssAfterWarmUp;
+    // The whole series, so a steady climb (a leak) can be told from garbage-collection swings.
+    const series: number[] = [];
     for (let next = start + 1000; ; next += 1000) {
       while ((await inferredFrames(base)) < next) await new Promise((r) => setTimeout(r, 200));
-      maxRss = Math.max(maxRss, rssOf(child.pid as number));
+      series.push(rssOf(child.pid as number));
       if (next - start >= frames) break;
     }
     const rssEnd = rssOf(child.pid as number);
-    return { frames, rssAfterWarmUpMb: mb(rssAfterWarmUp), rssEndMb: mb(rssEnd), growthMb: mb(rssEnd - rssAfterWarmUp), maxRssMb: mb(Math.max(maxRss, rssEnd)) };
+    const maxRss = Math.max(rssAfterWarmUp, rssEnd, ...series);
+    return { frames, rssAfterWarmUpMb: mb(rssAfterWarmUp), rssEndMb: mb(rssEnd), growthMb: mb(rssEnd - rssAfterWarmUp), maxRssMb: mb(maxRss), everyThousandMb: series.map(mb) };
   } finally {
     child.kill('SIGTERM');
   }

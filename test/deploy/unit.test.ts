@@ -31,7 +31,7 @@ t.test('the unit has the user, restart policy, watchdog and hardening the deploy
   t.same(values('PrivateTmp'), ['yes']);
   t.same(values('ProtectHome'), ['yes']);
   t.same(values('CapabilityBoundingSet'), ['']);
-  t.match(values('ExecStart')[0] ?? '', /^\/usr\/bin\/node \/opt\/edge-agent\/current\/bin\/edge-agent\.js run --config \/etc\/edge-agent\/config\.yaml$/);
+  t.match(values('ExecStart')[0] ?? '', /^\/usr\/bin\/node --optimize-for-size \/opt\/edge-agent\/current\/bin\/edge-agent\.js run --config \/etc\/edge-agent\/config\.yaml$/);
 });
 
 // verify needs systemd-analyze, and checks that ExecStart's binary exists.

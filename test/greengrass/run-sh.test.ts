@@ -55,7 +55,7 @@ t.test('writes the config, links the model components and execs the agent with t
   t.equal(readFileSync(join(s.work, 'models', 'person-yolox-192', 'manifest.json'), 'utf8'), '{"id":"person-yolox-192"}\n');
   const started = JSON.parse(readFileSync(s.record, 'utf8')) as Record<string, string>;
   t.same(started, {
-    argv: `${join(s.artifact, 'bin', 'edge-agent.js')} run --config ${join(s.work, 'agent-config.json')} --data-dir ${s.work}`,
+    argv: `--optimize-for-size ${join(s.artifact, 'bin', 'edge-agent.js')} run --config ${join(s.work, 'agent-config.json')} --data-dir ${s.work}`,
     thing: 'kiosk-7',
     device: 'kiosk-7',
     mirror: join(s.work, 'model-mirror'),

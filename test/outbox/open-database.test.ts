@@ -77,3 +77,10 @@ t.test('an unwritable data directory gives an error that names the fix', async (
   writeFileSync(join(dir, 'blocker'), 'a file where a directory should be');
   t.throws(() => openOutbox(join(dir, 'blocker', 'sub')), { code: 'EDGE_OUTBOX_OPEN_FAILED', message: /--data-dir/ });
 });
+
+t.test('the outbox connection keeps a small page cache, so memory does not grow with the outbox', async (t) => {
+  const outbox = openOutbox(t.testdir());
+  t.teardown(() => outbox.close());
+  const db = (outbox as unknown as { db: Database.Database }).db;
+  t.equal(db.pragma('cache_size', { simple: true }), -2000, '2,000 KiB, not better-sqlite3\'s 16,000');
+});

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { executableSearchPath, greengrassEnvironment, serviceManagerEnvironment } from '../../config/environment.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../../runtime/embedded-broker.js';
+import type { EmbeddedBroker } from '../../runtime/embedded-broker.js';
 import { createSdNotifier, watchdogIntervalMs } from '../../health/sd-notify.js';
 import { formatStatus } from '../../runtime/status-line.js';
 import { loadConfig } from '../../config/load-config.js';
@@ -68,6 +68,8 @@ async function runAgent(flags: RunFlags): Promise<number> {
   let embedded: EmbeddedBroker | undefined;
   if (useDemo && loaded.config.publish.transport === 'none') {
     const thing = loaded.config.publish.thingName ?? (loaded.config.deviceId as string);
+    // Imported here: aedes and mqtt.js are only needed by the demo (and mqtt.js by the mqtt transport).
+    const { startEmbeddedBroker } = await import('../../runtime/embedded-broker.js');
     embedded = await startEmbeddedBroker([`edge-agent/${thing}/#`]);
     loaded = load({ transport: 'mqtt', brokerUrl: embedded.url, mqttVersion: '3.1.1' });
   }

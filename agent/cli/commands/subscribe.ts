@@ -4,7 +4,6 @@
  * and reordering per device; the delivery tests use the same code.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { runSubscribe } from '../../publish/subscriber/run-subscribe.js';
 import { action } from '../action.js';
 
 interface SubscribeFlags {
@@ -57,6 +56,8 @@ export function registerSubscribeCommand(program: Command): void {
           ...(flags.cert === undefined ? {} : { certFile: flags.cert }),
           ...(flags.key === undefined ? {} : { keyFile: flags.key }),
         };
+        // Imported here: mqtt.js is not needed by the other commands (`run` without a broker).
+        const { runSubscribe } = await import('../../publish/subscriber/run-subscribe.js');
         const outcome = await runSubscribe(
           {
             url: flags.broker,
