@@ -70,8 +70,8 @@ export class SqliteOutbox implements Outbox {
   private pendingBytes = 0;
   /**
    * The delivered watermark: every row with an id up to it was acknowledged. Acknowledging the
-   * oldest pending rows moves it (one counter update) instead of deleting each row, which cost
-   * most of a backlog drain; the rows below it are deleted later by `compact()`.
+   * oldest pending rows moves it (one counter update) instead of deleting each row, which was
+   * the largest cost of a backlog drain in a profile; the rows below it are deleted later by `compact()`.
    */
   private deliveredThrough = 0;
   /** Rows (and their bytes) still stored below the watermark. */
@@ -439,8 +439,7 @@ export class SqliteOutbox implements Outbox {
    * synchronous=FULL. Only acknowledgements use it: a power cut can undo such a commit, and then
    * the rows are sent again (a duplicate, which the message contract allows around a crash), never
    * lost. The next FULL commit syncs the WAL through this transaction too, since the WAL is
-   * written in order. Waiting for the disk on every batch of acks cost about 0.6 s per 100,000
-   * drained rows here (docs/benchmarks.md).
+   * written in order.
    */
   private write(what: string, fn: () => void, durability: 'configured' | 'relaxed' = 'configured'): void {
     const relax = durability === 'relaxed' && this.o.synchronous === 'full';

@@ -12,7 +12,8 @@ const BASE64ISH = /^[A-Za-z0-9+/_\-\r\n]+={0,2}$/;
 const BASE64_CHAR = new Uint8Array(128);
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/_-') BASE64_CHAR[c.charCodeAt(0)] = 1;
 const PAD = 0x3d;
-const DATA_URI = /^data:[a-z]+\/[a-z0-9.+-]+;base64,/i;
+/** A data: URI with base64 content at `lastIndex` (sticky: tried only where a caller points it). */
+const DATA_URI_AT = /data:[a-z]+\/[a-z0-9.+-]+;base64,/iy;
 
 /** Throws EDGE_PUBLISH_IMAGE_BYTES naming the JSON path when `value` holds binary or base64 data. */
 export function assertNoImageBytes(value: unknown, path = '$'): void {
@@ -31,7 +32,7 @@ export function assertNoImageBytes(value: unknown, path = '$'): void {
 }
 
 function checkString(value: string, path: string): void {
-  if (DATA_URI.test(value) || (value.length >= MIN_SUSPECT_LENGTH && BASE64ISH.test(value))) {
+  if (isDataUriAt(value, 0) || (value.length >= MIN_SUSPECT_LENGTH && BASE64ISH.test(value))) {
     throw publishErrors.EDGE_PUBLISH_IMAGE_BYTES(
       `Expected short text at ${path} but received ${value.length} characters of base64-looking data; image bytes never leave the device`,
       { path, length: value.length },
@@ -39,8 +40,6 @@ function checkString(value: string, path: string): void {
   }
 }
 
-/** A data: URI with base64 content at `lastIndex` (sticky: tried only where the scan points it). */
-const DATA_URI_AT = /data:[a-z]+\/[a-z0-9.+-]+;base64,/iy;
 const LOWER_D = 0x64;
 
 /**
@@ -56,8 +55,7 @@ export function findImageBytesInJson(text: string): string | null {
     if (close === -1) return null;
     if (close - open - 1 >= MIN_SUSPECT_LENGTH && isBase64Run(text, open + 1, close)) return 'a string of 256 or more base64 characters';
     if ((text.charCodeAt(open + 1) | 0x20) === LOWER_D) {
-      DATA_URI_AT.lastIndex = open + 1;
-      if (DATA_URI_AT.test(text)) return 'a base64 data: URI';
+      if (isDataUriAt(text, open + 1)) return 'a base64 data: URI';
     }
     open = close;
   }
@@ -74,4 +72,10 @@ function isBase64Run(text: string, start: number, end: number): boolean {
     if (c >= 128 || BASE64_CHAR[c] !== 1) return false;
   }
   return true;
+}
+
+/** Whether a base64 data: URI starts at `index` of `text`. */
+function isDataUriAt(text: string, index: number): boolean {
+  DATA_URI_AT.lastIndex = index;
+  return DATA_URI_AT.test(text);
 }

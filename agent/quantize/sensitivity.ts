@@ -39,14 +39,13 @@ export async function measureSensitivity(
   const full = planQdq(graph, new Set(), planOptions);
   const everyNode = graph.node.map((n) => n.output[0] ?? '');
   const feeds = inputs.map((data) => ({ [inputName]: new ort.Tensor('float32', data, [...inputDims]) }));
-  // Plain QDQ arithmetic (no fusion) is what the int8 kernels approximate, and is quicker to load.
   const reference = await outputsOf(bytes, feeds, threads);
   const results: LayerSensitivity[] = [];
   for (const index of full.weighted.keys()) {
     const node = graph.node[index]!;
     const copy = decodeModel(bytes, 'sensitivity copy');
     const keepFloat = new Set(everyNode.filter((o) => o !== node.output[0]));
-    rewriteToQdq(copy, planQdq(graphOf(copy), keepFloat), ranges, rewrite);
+    rewriteToQdq(copy, planQdq(graphOf(copy), keepFloat, planOptions), ranges, rewrite);
     const outputs = await outputsOf(encodeModel(copy), feeds, threads);
     let num = 0;
     let den = 0;
@@ -67,6 +66,8 @@ export async function measureSensitivity(
 async function outputsOf(bytes: Uint8Array, feeds: readonly Record<string, ort.Tensor>[], threads: number): Promise<Map<string, Float32Array>[]> {
   let session: ort.InferenceSession;
   try {
+    // Unoptimised: plain QDQ arithmetic (no fusion) is what the int8 kernels approximate, and it
+    // loads quicker, which counts with one session per weighted node.
     session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'disabled' });
   } catch (err) {
     throw quantizeErrors.EDGE_QUANTIZE_RUNTIME_FAILED(`Expected ONNX Runtime to load a model for the sensitivity pass but it failed: ${(err as Error).message}`, {}, err);

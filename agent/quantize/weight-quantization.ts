@@ -89,10 +89,7 @@ export function weightError(weights: Float32Array, quantized: ChannelQuantizedWe
 export function quantizeWeights(weights: Float32Array, dims: readonly number[], axis: number, reduceRange: boolean, tolerance: number): ChannelQuantizedWeights & { perTensor: boolean } {
   const perChannel = quantizeWeightsPerChannel(weights, dims, axis, reduceRange);
   if (tolerance <= 1 || perChannel.scales.length === 1) return { ...perChannel, perTensor: false };
-  const qmax = reduceRange ? 63 : 127;
-  let maxAbs = 0;
-  for (let i = 0; i < weights.length; i++) maxAbs = Math.max(maxAbs, Math.abs(weights[i]!));
-  const scale = maxAbs > 0 ? maxAbs / qmax : 1;
-  const whole = { values: Int8Array.from(weights, (w) => Math.max(-qmax, Math.min(qmax, Math.round(w / scale)))), scales: Float32Array.of(scale) };
+  // The whole tensor as one channel: the same rounding and clamping with a single scale.
+  const whole = quantizeWeightsPerChannel(weights, [1, weights.length], 0, reduceRange);
   return weightError(weights, whole, dims, axis) <= tolerance * weightError(weights, perChannel, dims, axis) ? { ...whole, perTensor: true } : { ...perChannel, perTensor: false };
 }

@@ -29,8 +29,9 @@ export type HeartbeatSource = () => { frameRate: number | null; inferenceLatency
 
 /**
  * Creates the transport the config names; undefined for `none`. Each transport's module is
- * imported only when chosen: mqtt.js and the AWS SDK (with its native aws-crt) together held
- * about 12 MB of resident memory in an agent that never published (docs/benchmarks.md).
+ * imported only when chosen: mqtt.js (5-16 MB of resident memory) and the AWS SDK with its
+ * native aws-crt otherwise load into an agent that never publishes (docs/benchmarks.md,
+ * "Cutting the memory").
  */
 export async function createPublisher(config: AgentConfig, greengrass: GreengrassEnvironment, logger: Logger): Promise<Publisher | undefined> {
   const p = config.publish;

@@ -5,8 +5,8 @@ import { pathToFileURL } from 'node:url';
 import { repoRoot } from '../helpers/shared.js';
 
 // `edge-agent run` with publish.transport none must not pay for transports it does not use:
-// mqtt.js, the AWS SDK (with its native aws-crt) and the quantizer's onnx-proto held about
-// 13 MB of resident memory together (docs/benchmarks.md). They are CommonJS packages, so a
+// mqtt.js, the AWS SDK (with its native aws-crt) and the quantizer's onnx-proto made loading the
+// command tree 98 MB instead of 78 MB (docs/benchmarks.md). They are CommonJS packages, so a
 // fresh process that loaded the command tree shows in require.cache whether they came along.
 const lazy = ['mqtt', 'aws-iot-device-sdk-v2', 'aws-crt', 'onnx-proto', 'protobufjs'];
 
