@@ -4,6 +4,7 @@
  * and their result records are compared image by image.
  */
 import { AgentError } from '../errors/agent-error.js';
+import type { Frame } from '../capture/frame.js';
 import type { ModelRunner } from '../inference/model-runner.js';
 import type { Box, Detection, ResultRecord } from '../results/result-record.js';
 
@@ -82,15 +83,28 @@ export function matchDetections(float: readonly Detection[], variant: readonly D
 
 /** Runs both models on every image and compares what they report. */
 export async function compareVariant(float: ModelRunner, variant: ModelRunner, images: readonly EvalImage[]): Promise<AgreementReport> {
-  const perImage: ImageAgreement[] = [];
-  const diffs: number[] = [];
+  const reference = await referenceRecords(float, images);
+  return compareWithReference(float.manifest.task, reference, variant);
+}
+
+/** The float model's records on a set of images, kept to compare several variants with. */
+export interface ReferenceRecords {
+  readonly images: readonly EvalImage[];
+  /** One per image the float model could read, in order. */
+  readonly records: readonly ResultRecord[];
+  /** Images the float model could not read (undecodable), left out of every comparison. */
+  readonly skipped: readonly string[];
+}
+
+/** Runs the float model once over `images`; an image it cannot decode is skipped, not fatal. */
+export async function referenceRecords(float: ModelRunner, images: readonly EvalImage[]): Promise<ReferenceRecords> {
+  const kept: EvalImage[] = [];
+  const records: ResultRecord[] = [];
   const skipped: string[] = [];
-  let seq = 0;
-  for (const image of images) {
-    const frame = { source: image.name, seq: seq++, capturedAt: new Date(), image: { kind: 'encoded' as const, data: image.data } };
-    let f: ResultRecord;
+  for (const [seq, image] of images.entries()) {
     try {
-      f = await float.infer(frame);
+      records.push(await float.infer(frameOf(image, seq)));
+      kept.push(image);
     } catch (err) {
       if (err instanceof AgentError && err.kind === 'input') {
         skipped.push(image.name);
@@ -98,10 +112,18 @@ export async function compareVariant(float: ModelRunner, variant: ModelRunner, i
       }
       throw err;
     }
-    const v = await variant.infer(frame);
-    perImage.push(compareRecords(image.name, f, v, diffs));
   }
-  const task = float.manifest.task;
+  return { images: kept, records, skipped };
+}
+
+/** Runs `variant` over the reference images and compares its records with the float ones. */
+export async function compareWithReference(task: AgreementReport['task'], reference: ReferenceRecords, variant: ModelRunner): Promise<AgreementReport> {
+  const perImage: ImageAgreement[] = [];
+  const diffs: number[] = [];
+  for (const [seq, image] of reference.images.entries()) {
+    const v = await variant.infer(frameOf(image, seq));
+    perImage.push(compareRecords(image.name, reference.records[seq]!, v, diffs));
+  }
   const floatBoxes = sum(perImage.map((p) => p.floatCount));
   const variantBoxes = sum(perImage.map((p) => p.variantCount));
   const matchedBoxes = sum(perImage.map((p) => p.matched));
@@ -117,8 +139,12 @@ export async function compareVariant(float: ModelRunner, variant: ModelRunner, i
     meanScoreDiff: diffs.length === 0 ? 0 : sum(diffs) / diffs.length,
     meanAbsScoreDiff: diffs.length === 0 ? 0 : sum(diffs.map(Math.abs)) / diffs.length,
     perImage,
-    skipped,
+    skipped: reference.skipped,
   };
+}
+
+function frameOf(image: EvalImage, seq: number): Frame {
+  return { source: image.name, seq, capturedAt: new Date(), image: { kind: 'encoded', data: image.data } };
 }
 
 function compareRecords(name: string, f: ResultRecord, v: ResultRecord, diffs: number[]): ImageAgreement {

@@ -39,7 +39,8 @@ export interface QdqPlan {
 
 /**
  * Builds the plan; `graph` is not modified. Nodes whose first output is in `keepFloat` are left
- * float (their readers and writers still exchange dequantized tensors).
+ * float, a weighted node with its activation function (see activationBlocks); their readers and
+ * writers still exchange dequantized tensors, and a tensor only float nodes read stays float.
  */
 export function planQdq(graph: GraphProto, keepFloat: ReadonlySet<string> = new Set(), options: { readonly floatStem?: boolean } = {}): QdqPlan {
   const nodes = graph.node ?? [];
@@ -51,12 +52,24 @@ export function planQdq(graph: GraphProto, keepFloat: ReadonlySet<string> = new 
     !!name && !initializers.has(name) && types.get(name) === DataType.FLOAT;
 
   const tail = outputTail(nodes, graphOutputs);
-  const stem = options.floatStem === false ? new Set<number>() : inputStem(nodes, new Set((graph.input ?? []).map((i) => i.name ?? '')));
+  const blocks = activationBlocks(nodes);
+  // A weighted node kept float (the stem, or one named in keepFloat) keeps its activation function
+  // float with it: quantizing only the Sigmoid and Mul of a float Conv's SiLU rounds three times
+  // where the int8 block would round once (on person-yolox that alone halved scene agreement).
+  const floatNodes = new Set<number>();
+  const keepBlock = (index: number): void => {
+    floatNodes.add(index);
+    for (const member of blocks.get(index) ?? []) floatNodes.add(member);
+  };
+  if (options.floatStem !== false) for (const index of inputStem(nodes, new Set((graph.input ?? []).map((i) => i.name ?? '')))) keepBlock(index);
+  nodes.forEach((node, index) => {
+    if (keepFloat.has(node.output?.[0] ?? '')) keepBlock(index);
+  });
   const weighted = new Map<number, WeightedNodePlan>();
   const quantizedInputs = new Map<number, string[]>();
   nodes.forEach((node, index) => {
     const op = node.opType ?? '';
-    if (tail.has(index) || stem.has(index) || keepFloat.has(node.output?.[0] ?? '')) return;
+    if (tail.has(index) || floatNodes.has(index)) return;
     const inputs = node.input ?? [];
     if (weightedOps.has(op)) {
       const w = weightPlan(node, index, initializers);
@@ -128,6 +141,41 @@ export function planQdq(graph: GraphProto, keepFloat: ReadonlySet<string> = new 
     quantizedNodes[op] = (quantizedNodes[op] ?? 0) + 1;
   }
   return { activations, weighted, foldedRelus, sharedParams, saturationBounds, quantizedNodes };
+}
+
+/** Element-wise activations that may follow a weighted node as the rest of its block. */
+const activationOps: ReadonlySet<string> = new Set(['Relu', 'LeakyRelu', 'Clip', 'Sigmoid', 'HardSigmoid', 'HardSwish', 'Tanh']);
+
+/**
+ * Each weighted node's activation function: the nodes that alone read its output and apply an
+ * element-wise activation, one node (Relu, LeakyRelu, ...) or SiLU written as Sigmoid plus
+ * Mul(x, Sigmoid(x)). Keyed by the weighted node's index; nodes without one map to [].
+ * The block is the unit that stays float or gets quantized together (planQdq, sensitivity.ts).
+ */
+export function activationBlocks(nodes: readonly NodeProto[]): Map<number, number[]> {
+  const readers = new Map<string, number[]>();
+  nodes.forEach((node, index) => {
+    for (const i of node.input ?? []) if (i) readers.set(i, [...(readers.get(i) ?? []), index]);
+  });
+  const blocks = new Map<number, number[]>();
+  nodes.forEach((node, index) => {
+    if (!weightedOps.has(node.opType ?? '')) return;
+    const out = node.output?.[0] ?? '';
+    const direct = readers.get(out) ?? [];
+    blocks.set(index, []);
+    if (direct.length === 1 && activationOps.has(nodes[direct[0]!]!.opType ?? '')) {
+      blocks.set(index, [direct[0]!]);
+      return;
+    }
+    if (direct.length !== 2) return;
+    const sigmoid = direct.find((i) => nodes[i]!.opType === 'Sigmoid');
+    const mul = direct.find((i) => nodes[i]!.opType === 'Mul');
+    if (sigmoid === undefined || mul === undefined) return;
+    const gate = nodes[sigmoid]!.output?.[0] ?? '';
+    const mulInputs = nodes[mul]!.input ?? [];
+    if (mulInputs.length === 2 && mulInputs.includes(out) && mulInputs.includes(gate) && (readers.get(gate) ?? []).length === 1) blocks.set(index, [sigmoid, mul]);
+  });
+  return blocks;
 }
 
 /**

@@ -13,7 +13,7 @@ import { letterboxImage, type LetterboxSpec } from './calibration-input.js';
 import { quantizeErrors } from './errors.js';
 import { compactGraph } from './compact-graph.js';
 import { changedBefore13, quantizedOps } from './op-support.js';
-import { DataType, defaultOpsetVersion, encodeModel, graphOf, readModel, toNumber, type ModelProto } from './onnx-model.js';
+import { DataType, decodeModel, defaultOpsetVersion, encodeModel, graphOf, readModel, toNumber, type ModelProto } from './onnx-model.js';
 import { planQdq, type QdqPlan } from './qdq-plan.js';
 import { rewriteToQdq } from './qdq-rewrite.js';
 import { measureSensitivity, type LayerSensitivity } from './sensitivity.js';
@@ -58,6 +58,12 @@ export interface QuantizeModelOptions {
    * that node alone is quantized, see sensitivity.ts); default 0.
    */
   readonly keepFloat?: number;
+  /**
+   * Chooses keepFloat by trying candidates instead (keepFloat is then ignored): the ranked blocks
+   * are measured once, each count on the ladder is rewritten and scored, and the first count whose
+   * score reaches `target` is written (or, when none does, the best, the smaller on a tie).
+   */
+  readonly keepFloatSearch?: KeepFloatSearch;
   /** ONNX Runtime threads for calibration (default 2). */
   readonly intraOpNumThreads?: number;
   /**
@@ -70,6 +76,16 @@ export interface QuantizeModelOptions {
   readonly calibrationFrames?: readonly CalibrationFrame[];
   readonly logger?: Logger;
   readonly onProgress?: CalibrationOptions['onProgress'];
+}
+
+/** How quantizeModel picks the number of float blocks when it searches (see keepFloatSearch). */
+export interface KeepFloatSearch {
+  /** Counts of most-sensitive blocks to keep float, tried in this order; counts past the model's blocks are skipped. */
+  readonly ladder: readonly number[];
+  /** The score a candidate must reach to be taken. */
+  readonly target: number;
+  /** Scores one candidate model (encoded ONNX); higher is better, e.g. detection agreement with float. */
+  readonly score: (model: Uint8Array, keepFloat: number) => Promise<number>;
 }
 
 /** What was written and how it compares with the float model. */
@@ -95,6 +111,8 @@ export interface QuantizationReport {
   readonly quantizedNodes: Readonly<Record<string, number>>;
   /** Weighted nodes left float as the most sensitive, with their measured error. */
   readonly keptFloat: readonly LayerSensitivity[];
+  /** The candidates a keepFloatSearch scored, in the order tried; empty without a search. */
+  readonly keepFloatTried: readonly { readonly keepFloat: number; readonly score: number }[];
   readonly quantizedActivations: number;
   readonly quantizedWeights: number;
   readonly foldedRelus: number;
@@ -128,21 +146,46 @@ export async function quantizeModel(options: QuantizeModelOptions): Promise<Quan
   const activationType = options.activationType ?? 'int8';
   const rewriteOptions = { activationType, reduceRange: options.reduceRange ?? true, perTensorTolerance: options.perTensorTolerance ?? 2 } as const;
 
-  let plan = fullPlan;
-  let keptFloat: LayerSensitivity[] = [];
-  if ((options.keepFloat ?? 0) > 0) {
-    // Every sensitivity frame costs one model run per weighted node; a spread-out dozen ranks them.
+  // Measured only when some block is to stay float: one model run per block and frame.
+  let ranking: LayerSensitivity[] | undefined;
+  const rank = async (): Promise<LayerSensitivity[]> => {
+    if (ranking) return ranking;
+    // A spread-out dozen frames ranks the blocks.
     const step = Math.max(1, Math.floor(frames.length / 12));
     const sample = await Promise.all(frames.filter((_, i) => i % step === 0).slice(0, 12).map((f) => f()));
-    const sensitivity = await measureSensitivity(model, input.name, input.dims, sample, ranges, rewriteOptions, threads, stemOption);
-    keptFloat = sensitivity.slice(0, options.keepFloat);
-    plan = planQdq(graphOf(model), new Set(keptFloat.map((k) => k.output)), stemOption);
-    options.logger?.info({ keptFloat }, 'keeping the most sensitive layers float');
+    ranking = await measureSensitivity(model, input.name, input.dims, sample, ranges, rewriteOptions, threads, stemOption);
+    return ranking;
+  };
+  const search = options.keepFloatSearch;
+  const original = encodeModel(model);
+  const candidate = async (keepFloat: number) => {
+    const kept = keepFloat > 0 ? (await rank()).slice(0, keepFloat) : [];
+    const copy = decodeModel(original, options.inputPath);
+    const plan = planQdq(graphOf(copy), new Set(kept.map((k) => k.output)), stemOption);
+    const summary = rewriteToQdq(copy, plan, ranges, rewriteOptions);
+    compactGraph(copy);
+    copy.producerName = 'edge-agent-quantize';
+    return { plan, summary, kept, encoded: encodeModel(copy) };
+  };
+
+  const tried: { keepFloat: number; score: number }[] = [];
+  let chosen: Awaited<ReturnType<typeof candidate>> | undefined;
+  if (search) {
+    let bestScore = -Infinity;
+    for (const n of search.ladder.filter((n) => n <= fullPlan.weighted.size)) {
+      const c = await candidate(n);
+      const score = await search.score(c.encoded, n);
+      tried.push({ keepFloat: n, score });
+      options.logger?.info({ keepFloat: n, score }, 'scored a candidate number of float blocks');
+      if (score > bestScore) {
+        bestScore = score;
+        chosen = c;
+      }
+      if (score >= search.target) break;
+    }
   }
-  const summary = rewriteToQdq(model, plan, ranges, rewriteOptions);
-  compactGraph(model);
-  model.producerName = 'edge-agent-quantize';
-  const encoded = encodeModel(model);
+  const { plan, summary, kept: keptFloat, encoded } = chosen ?? (await candidate(options.keepFloat ?? 0));
+  if (keptFloat.length > 0) options.logger?.info({ keptFloat }, 'keeping the most sensitive blocks float');
   await checkLoads(encoded);
   await writeAtomically(options.outputPath, encoded);
   const report: QuantizationReport = {
@@ -162,6 +205,7 @@ export async function quantizeModel(options: QuantizeModelOptions): Promise<Quan
     sha256: createHash('sha256').update(encoded).digest('hex'),
     quantizedNodes: plan.quantizedNodes,
     keptFloat,
+    keepFloatTried: tried,
     ...summary,
     durationMs: performance.now() - started,
   };

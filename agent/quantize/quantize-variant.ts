@@ -5,9 +5,10 @@
  * on exactly the tensors inference will feed.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { Logger } from '../log/logger.js';
+import { ModelRunner } from '../inference/model-runner.js';
+import { silentLogger, type Logger } from '../log/logger.js';
 import type { ModelManifest } from '../models/manifest.js';
 import type { ModelStore } from '../models/model-store.js';
 import { Preprocessor } from '../preprocess/preprocessor.js';
@@ -15,7 +16,8 @@ import type { ActivationType } from './activation-range.js';
 import type { CalibrationMethod, CalibrationOptions } from './calibrate.js';
 import { quantizeErrors } from './errors.js';
 import { calibrationScenes } from './eval-scenes.js';
-import { quantizeModel, type QuantizationReport } from './quantize-model.js';
+import { compareWithReference, referenceRecords, type ReferenceRecords } from './agreement.js';
+import { quantizeModel, type KeepFloatSearch, type QuantizationReport } from './quantize-model.js';
 import { variantManifest, writeManifest } from './variant-manifest.js';
 
 const idPattern = /^[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -42,8 +44,14 @@ export interface QuantizeVariantOptions {
   readonly floatStem?: boolean;
   /** See QuantizeModelOptions.perTensorTolerance. */
   readonly perTensorTolerance?: number;
-  /** Most sensitive weighted nodes kept float (see quantizeModel). */
-  readonly keepFloat?: number;
+  /**
+   * Most sensitive blocks (a weighted node and its activation) kept float (see quantizeModel), or
+   * 'auto': the fewest on the ladder 0, 1, 2, 4, 8, 16 whose detections agree with the float
+   * model's on the calibration frames at least `autoTarget`.
+   */
+  readonly keepFloat?: number | 'auto';
+  /** Agreement on the calibration frames that 'auto' stops at (default 1: every box matched). */
+  readonly autoTarget?: number;
   readonly intraOpNumThreads?: number;
   readonly logger?: Logger;
   readonly onProgress?: CalibrationOptions['onProgress'];
@@ -88,6 +96,7 @@ export async function quantizeVariant(options: QuantizeVariantOptions): Promise<
     return Float32Array.from(prepared.data);
   });
   const dir = join(store.modelDir, newId);
+  const candidatePath = join(dir, 'candidate.onnx');
   const created = !existsSync(dir);
   await mkdir(dir, { recursive: true });
   const modelPath = join(dir, 'model.onnx');
@@ -98,30 +107,69 @@ export async function quantizeVariant(options: QuantizeVariantOptions): Promise<
     throw err;
   }
 
+  /**
+   * Scores a candidate by detection agreement with the float model on the calibration frames
+   * (images and scenes): the evaluation set stays unseen, so the report still tests the choice.
+   */
+  async function agreementSearch(): Promise<KeepFloatSearch> {
+    const runnerOptions = { deviceId: 'quantize', intraOpThreads: options.intraOpNumThreads ?? 2, logger: options.logger ?? silentLogger() };
+    const float = await ModelRunner.fromFile(base, floatPath, runnerOptions);
+    let reference: ReferenceRecords;
+    try {
+      reference = await referenceRecords(float, [...sceneSources, ...scenes]);
+    } finally {
+      await float.close();
+    }
+    const quantized = { ...base, quantization: options.activationType === 'uint8' ? 'uint8-qdq' : 'int8-qdq' } as const;
+    return {
+      ladder: autoKeepFloatLadder,
+      target: options.autoTarget ?? 1,
+      score: async (model) => {
+        await writeFile(candidatePath, model);
+        const runner = await ModelRunner.fromFile(quantized, candidatePath, runnerOptions);
+        try {
+          return (await compareWithReference(base.task, reference, runner)).agreement;
+        } finally {
+          await runner.close();
+        }
+      },
+    };
+  }
+
   async function writeVariant(): Promise<QuantizedVariant> {
-    const report = await quantizeModel({
-      inputPath: floatPath,
-      outputPath: modelPath,
-      calibrationImages,
-      method: options.method,
-      ...(options.percentile === undefined ? {} : { percentile: options.percentile }),
-      letterbox: { padValue: base.input.padValue, channelOrder: base.input.channelOrder === 'BGR' ? 'bgr' : 'rgb' },
-      prepareInput,
-      calibrationFrames,
-      ...(options.activationType === undefined ? {} : { activationType: options.activationType }),
-      ...(options.reduceRange === undefined ? {} : { reduceRange: options.reduceRange }),
-      ...(options.keepFloat === undefined ? {} : { keepFloat: options.keepFloat }),
-      ...(options.perTensorTolerance === undefined ? {} : { perTensorTolerance: options.perTensorTolerance }),
-      ...(options.floatStem === undefined ? {} : { floatStem: options.floatStem }),
-      ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
-      ...(options.logger ? { logger: options.logger } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    });
+    const search = options.keepFloat === 'auto' ? await agreementSearch() : undefined;
+    let report: QuantizationReport;
+    try {
+      report = await quantizeModel({
+        inputPath: floatPath,
+        outputPath: modelPath,
+        calibrationImages,
+        method: options.method,
+        ...(options.percentile === undefined ? {} : { percentile: options.percentile }),
+        letterbox: { padValue: base.input.padValue, channelOrder: base.input.channelOrder === 'BGR' ? 'bgr' : 'rgb' },
+        prepareInput,
+        calibrationFrames,
+        ...(options.activationType === undefined ? {} : { activationType: options.activationType }),
+        ...(options.reduceRange === undefined ? {} : { reduceRange: options.reduceRange }),
+        ...(typeof options.keepFloat === 'number' ? { keepFloat: options.keepFloat } : {}),
+        ...(search ? { keepFloatSearch: search } : {}),
+        ...(options.perTensorTolerance === undefined ? {} : { perTensorTolerance: options.perTensorTolerance }),
+        ...(options.floatStem === undefined ? {} : { floatStem: options.floatStem }),
+        ...(options.intraOpNumThreads === undefined ? {} : { intraOpNumThreads: options.intraOpNumThreads }),
+        ...(options.logger ? { logger: options.logger } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      });
+    } finally {
+      await rm(candidatePath, { force: true });
+    }
     const manifest = variantManifest(base, newId, report, { dir: options.calibrationDir });
     const manifestPath = await writeManifest(dir, manifest);
     return { manifest, manifestPath, modelPath, report, calibrationImages };
   }
 }
+
+/** Counts of float blocks 'auto' tries, fewest first: each step roughly doubles what stays float. */
+export const autoKeepFloatLadder: readonly number[] = [0, 1, 2, 4, 8, 16];
 
 /**
  * The images the preprocessor can decode; a frame a camera cut short is skipped with a warning

@@ -1,14 +1,15 @@
 /**
- * Per-layer sensitivity: how much the model's outputs move when only one weighted node (its
- * input, weight and output) is quantized. The few layers that move them most are the ones to
- * keep float; which they are depends on the model (a stem fed raw 0-255 pixels, a head Conv
- * feeding scores), so it is measured rather than named.
+ * Per-layer sensitivity: how much the model's outputs move when only one weighted node and its
+ * activation function (its input, weight, output and the activation's output) are quantized.
+ * The few blocks that move them most are the ones to keep float; which they are depends on the
+ * model (the layer reading a stem's wide-range output, a head Conv feeding scores), so it is
+ * measured rather than named.
  */
 import * as ort from 'onnxruntime-node';
 import type { TensorRange } from './activation-range.js';
 import { quantizeErrors } from './errors.js';
 import { decodeModel, encodeModel, graphOf, type ModelProto } from './onnx-model.js';
-import { planQdq } from './qdq-plan.js';
+import { activationBlocks, planQdq } from './qdq-plan.js';
 import { rewriteToQdq, type RewriteOptions } from './qdq-rewrite.js';
 
 /** One weighted node and the relative output error when it alone is quantized. */
@@ -37,6 +38,7 @@ export async function measureSensitivity(
   const bytes = encodeModel(model);
   const graph = graphOf(model);
   const full = planQdq(graph, new Set(), planOptions);
+  const blocks = activationBlocks(graph.node);
   const everyNode = graph.node.map((n) => n.output[0] ?? '');
   const feeds = inputs.map((data) => ({ [inputName]: new ort.Tensor('float32', data, [...inputDims]) }));
   const reference = await outputsOf(bytes, feeds, threads);
@@ -44,7 +46,9 @@ export async function measureSensitivity(
   for (const index of full.weighted.keys()) {
     const node = graph.node[index]!;
     const copy = decodeModel(bytes, 'sensitivity copy');
-    const keepFloat = new Set(everyNode.filter((o) => o !== node.output[0]));
+    // The block alone is quantized: the node, its activation function, and what they read.
+    const block = new Set([index, ...(blocks.get(index) ?? [])].map((i) => everyNode[i]));
+    const keepFloat = new Set(everyNode.filter((o) => !block.has(o)));
     rewriteToQdq(copy, planQdq(graphOf(copy), keepFloat, planOptions), ranges, rewrite);
     const outputs = await outputsOf(encodeModel(copy), feeds, threads);
     let num = 0;

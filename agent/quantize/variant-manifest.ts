@@ -44,7 +44,7 @@ export function variantManifest(base: ModelManifest, newId: string, report: Quan
     calibration: {
       images: report.calibrationImages,
       method,
-      description: `${report.calibrationImages} images from ${source.dir}${report.calibrationFrames > 0 ? ` plus ${report.calibrationFrames} scenes composited from them` : ''}, ${method} activation ranges, ${activations}`,
+      description: `${report.calibrationImages} images from ${source.dir}${report.calibrationFrames > 0 ? ` plus ${report.calibrationFrames} scenes composited from them` : ''}, ${method} activation ranges, ${activations}${floatBlocks(report.keptFloat.length)}`,
     },
   };
   return parseManifest(JSON.parse(JSON.stringify(manifest)), `(variant ${newId} of ${base.id})`);
@@ -55,4 +55,9 @@ export async function writeManifest(dir: string, manifest: ModelManifest): Promi
   const path = join(dir, 'manifest.json');
   await writeAtomically(path, `${JSON.stringify(manifest, null, 2)}\n`);
   return path;
+}
+
+function floatBlocks(n: number): string {
+  if (n === 0) return '';
+  return n === 1 ? ', the most sensitive block float' : `, the ${n} most sensitive blocks float`;
 }

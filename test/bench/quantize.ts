@@ -74,7 +74,7 @@ async function benchModel(id: string, dir: string, images: EvalImage[], scenes: 
   const calibrationImages = imageNames.map(sharedImage);
   const made = [];
   for (const activationType of ['int8', 'uint8'] as const) {
-    made.push(await quantizeVariant({ store: store(), id, calibrationDir: sharedImages, calibrationImages, calibrationScenes: calibrationSceneCount, method: 'percentile', activationType }));
+    made.push(await quantizeVariant({ store: store(), id, calibrationDir: sharedImages, calibrationImages, calibrationScenes: calibrationSceneCount, method: 'percentile', activationType, keepFloat: 'auto' }));
   }
   const variants = [
     { id, name: 'float32' },

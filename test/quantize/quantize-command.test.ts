@@ -28,7 +28,15 @@ t.test('models quantize writes a variant that validates, loads by id and infers;
   const manifest = loadManifestFile(manifestPath);
   t.equal(manifest.quantization, 'uint8-qdq');
   t.equal(manifest.derivedFrom, 'person-yolox-192');
-  t.same(manifest.calibration, { images: 5, method: 'percentile 99.99', description: `5 images from ${sharedImages} plus 4 scenes composited from them, percentile 99.99 activation ranges, uint8 (U8S8)` });
+  // --keep-float defaults to auto: counts tried until the calibration frames all agree.
+  const tried = report.quantization.keepFloatTried;
+  const kept = report.quantization.keptFloat.length;
+  t.ok(tried.length >= 1 && tried[0]!.keepFloat === 0, `auto tried ${JSON.stringify(tried)}`);
+  const reached = tried.find((c) => c.score >= 1);
+  t.equal(kept, reached ? reached.keepFloat : tried.reduce((a, b) => (b.score > a.score ? b : a)).keepFloat, 'the first count matching every calibration box, else the best');
+  t.equal(tried.at(-1)!.keepFloat === kept || !reached, true, 'nothing tried after the target was reached');
+  const floatNote = kept === 0 ? '' : kept === 1 ? ', the most sensitive block float' : `, the ${kept} most sensitive blocks float`;
+  t.same(manifest.calibration, { images: 5, method: 'percentile 99.99', description: `5 images from ${sharedImages} plus 4 scenes composited from them, percentile 99.99 activation ranges, uint8 (U8S8)${floatNote}` });
   const modelPath = join(dir, 'person-yolox-192-uint8', 'model.onnx');
   t.equal(manifest.sha256, sha256(modelPath));
   t.equal(manifest.bytes, readFileSync(modelPath).length);

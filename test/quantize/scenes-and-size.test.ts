@@ -11,7 +11,7 @@ import { calibrationScenes, compositeScenes } from '../../agent/quantize/eval-sc
 import * as ort from 'onnxruntime-node';
 import { compactGraph } from '../../agent/quantize/compact-graph.js';
 import { decodeModel, encodeModel, graphOf, readModel } from '../../agent/quantize/onnx-model.js';
-import { planQdq, SATURATION_LIMIT } from '../../agent/quantize/qdq-plan.js';
+import { activationBlocks, planQdq, SATURATION_LIMIT } from '../../agent/quantize/qdq-plan.js';
 import { quantizeModel } from '../../agent/quantize/quantize-model.js';
 import { quantizeVariant } from '../../agent/quantize/quantize-variant.js';
 import { quantizeWeights } from '../../agent/quantize/weight-quantization.js';
@@ -28,8 +28,8 @@ t.test('SiLU and Sigmoid inputs get saturation bounds; keepFloat leaves a node o
   const stem = convs[0]!;
   t.notOk(plan.weighted.has(graph.node.indexOf(stem)), 'the stem Conv on the (sliced) image stays float');
   t.ok(planQdq(graph, new Set(), { floatStem: false }).weighted.has(graph.node.indexOf(stem)), 'floatStem: false quantizes it');
-  t.same(plan.saturationBounds.get(stem.output[0]!), { min: -SATURATION_LIMIT, max: Infinity }, 'stem Conv output read by SiLU: only the low side is bounded');
   const first = convs[1]!;
+  t.same(plan.saturationBounds.get(first.output[0]!), { min: -SATURATION_LIMIT, max: Infinity }, 'a quantized Conv output read by SiLU: only the low side is bounded');
   const sigmoidOnly = [...plan.saturationBounds.values()].filter((b) => b.max === SATURATION_LIMIT);
   t.ok(sigmoidOnly.length >= 3, `objectness/class logits read only by Sigmoid are bounded on both sides (${sigmoidOnly.length})`);
   const index = graph.node.indexOf(first);
@@ -37,6 +37,58 @@ t.test('SiLU and Sigmoid inputs get saturation bounds; keepFloat leaves a node o
   const kept = planQdq(graph, new Set([first.output[0]!]));
   t.notOk(kept.weighted.has(index), 'the kept node is not quantized');
   t.equal(kept.weighted.size, plan.weighted.size - 1);
+});
+
+t.test('a weighted node stays float with its activation function (the block)', async (t) => {
+  const { model } = await readModel(sharedModel('person-yolox-192'));
+  const graph = graphOf(model);
+  const blocks = activationBlocks(graph.node);
+  const convs = graph.node.filter((n) => n.opType === 'Conv');
+  const siluOf = (conv: (typeof convs)[number]) => (blocks.get(graph.node.indexOf(conv)) ?? []).map((i) => graph.node[i]!);
+  const [stem, first] = [convs[0]!, convs[1]!];
+  t.same(siluOf(first).map((n) => n.opType), ['Sigmoid', 'Mul'], 'YOLOX writes SiLU as Sigmoid and Mul(x, Sigmoid(x))');
+  const stemOut = siluOf(stem)[1]!.output[0]!;
+  t.equal(first.input[0], stemOut, 'the first quantized Conv reads the stem block');
+
+  const plan = planQdq(graph);
+  t.notOk(plan.activations.has(stem.output[0]!), "the float stem's SiLU reads its Conv unrounded");
+  t.notOk(plan.activations.has(siluOf(stem)[0]!.output[0]!), "and its Sigmoid's output too");
+  t.ok(plan.activations.has(stemOut), 'the stem block output is quantized for the int8 Conv reading it');
+  t.ok(plan.activations.has(first.output[0]!) && plan.activations.has(siluOf(first)[0]!.output[0]!), 'a quantized block quantizes its SiLU');
+
+  const kept = planQdq(graph, new Set([first.output[0]!]));
+  t.notOk(kept.activations.has(first.output[0]!), 'kept float: its output feeds a float SiLU');
+  t.notOk(kept.activations.has(siluOf(first)[0]!.output[0]!), 'kept float: the Sigmoid output is not rounded');
+  t.notOk(kept.activations.has(stemOut), 'a tensor only float nodes read stays float');
+  t.ok(kept.activations.has(siluOf(first)[1]!.output[0]!), 'the kept block output is quantized for the int8 Conv after it');
+});
+
+t.test('keepFloatSearch takes the first candidate reaching the target, else the best', async (t) => {
+  const common = { inputPath: sharedModel('face-yunet-2023mar'), calibrationImages: [sharedImage('hopper.jpg')], method: 'minmax' as const, letterbox: { padValue: 0, channelOrder: 'bgr' as const } };
+  // The score stands in for detection agreement (quantize-variant.ts supplies the real one); it
+  // checks each candidate really differs: the float Conv weights grow with the count.
+  const floatConvs = (model: Uint8Array) => {
+    const g = graphOf(decodeModel(model, 'candidate'));
+    return g.node.filter((n) => n.opType === 'Conv' && g.initializer.some((i) => i.name === n.input[1] && i.dataType === 1)).length;
+  };
+  const seen: number[] = [];
+  const dir = t.testdir();
+  const reached = await quantizeModel({
+    ...common,
+    outputPath: join(dir, 'reached.onnx'),
+    keepFloatSearch: { ladder: [0, 1, 2, 4], target: 1, score: async (m, n) => (seen.push(floatConvs(m)), n >= 2 ? 1 : 0.5) },
+  });
+  t.same(reached.keepFloatTried, [{ keepFloat: 0, score: 0.5 }, { keepFloat: 1, score: 0.5 }, { keepFloat: 2, score: 1 }], 'stops at the first count reaching the target');
+  t.equal(reached.keptFloat.length, 2);
+  t.same(seen, [1, 2, 3], 'candidates keep the stem plus 0, 1, 2 sensitive Convs float');
+  t.equal(floatConvs(await readFile(join(dir, 'reached.onnx'))), 3, 'the chosen candidate is the one written');
+
+  const best = await quantizeModel({
+    ...common,
+    outputPath: join(dir, 'best.onnx'),
+    keepFloatSearch: { ladder: [0, 1, 2], target: 1, score: async (_m, n) => [0.5, 0.9, 0.9][n]! },
+  });
+  t.equal(best.keptFloat.length, 1, 'none reached the target: the best, the fewer float blocks on a tie');
 });
 
 t.test('the default activation type follows the CPU', async (t) => {

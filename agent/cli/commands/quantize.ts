@@ -30,7 +30,7 @@ export interface QuantizeFlags extends StoreFlags {
   activationType?: 'int8' | 'uint8';
   reduceRange: boolean;
   calibrationScenes: number;
-  keepFloat: number;
+  keepFloat: number | 'auto';
   perTensorTolerance: number;
   eval?: string;
   scenes: number;
@@ -62,7 +62,7 @@ export function registerQuantizeCommand(parent: Command): void {
     .addOption(new Option('--activation-type <type>', 'int8 (S8S8, advised for ARM) or uint8 (U8S8, fuses better on x86); default: by CPU').choices(['int8', 'uint8']))
     .option('--no-reduce-range', 'use full 8-bit weights (ARM or VNNI CPUs); default is 7-bit for x86 AVX2')
     .option('--calibration-scenes <n>', 'also calibrate on this many scenes composited in memory from the calibration images (seeded random sizes and places, never the evaluation scenes)', parseNumber, 32)
-    .option('--keep-float <n>', 'keep the n weighted layers float whose quantization alone moves the outputs most (measured)', parseNumber, 0)
+    .option('--keep-float <n|auto>', "keep float the n blocks (a weighted layer and its activation) whose quantization alone moves the outputs most (measured); 'auto': the fewest of 0, 1, 2, 4, 8, 16 whose detections match the float model's on every calibration frame", parseKeepFloat, 'auto')
     .option('--per-tensor-tolerance <x>', 'one weight scale per tensor when that raises its error at most x times (1: always per channel)', parseNumber, 2)
     .option('--eval <dir>', 'directory of images to compare variant and float on (default: the calibration directory)')
     .option('--scenes <n>', 'also compare on this many scenes composited from the evaluation images (0 for none)', parseNumber, 6)
@@ -98,7 +98,7 @@ export async function runQuantize(id: string, flags: QuantizeFlags, progress: Pr
     activationType: flags.activationType ?? defaultActivationType(),
     reduceRange: flags.reduceRange,
     calibrationScenes: Math.floor(flags.calibrationScenes),
-    keepFloat: Math.floor(flags.keepFloat),
+    keepFloat: flags.keepFloat,
     perTensorTolerance: flags.perTensorTolerance,
     intraOpNumThreads: flags.threads,
     logger,
@@ -154,6 +154,10 @@ function summary(r: QuantizeCommandReport): string {
     `  size ${q.int8Bytes} B (${(q.sizeRatio * 100).toFixed(1)}% of ${q.floatBytes} B), sha256 ${q.sha256}`,
     `  calibration: ${r.variant.calibration?.description ?? ''}`,
   ];
+  if (q.keepFloatTried.length > 0) {
+    const tried = q.keepFloatTried.map((c) => `${c.keepFloat} blocks ${c.score.toFixed(3)}`).join(', ');
+    lines.push(`  float blocks chosen: ${q.keptFloat.length} (agreement on the calibration frames: ${tried})`);
+  }
   for (const [name, a] of [['evaluation set', r.evalSet], ['composited scenes', r.scenes]] as const) {
     if (a === undefined) continue;
     lines.push(
@@ -163,6 +167,13 @@ function summary(r: QuantizeCommandReport): string {
     );
   }
   return `${lines.join('\n')}\n`;
+}
+
+function parseKeepFloat(value: string): number | 'auto' {
+  if (value === 'auto') return 'auto';
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`Expected a whole number >= 0 or "auto" but received ${JSON.stringify(value)}`);
+  return n;
 }
 
 function parseNumber(value: string): number {
