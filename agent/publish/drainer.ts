@@ -51,7 +51,7 @@ export const DEFAULT_DRAINER_OPTIONS: Readonly<DrainerOptions> = Object.freeze({
   backoff: DEFAULT_BACKOFF,
 });
 
-/** Acknowledged rows deleted per idle step: about 10 ms of SQLite work here, so new rows wait little. */
+/** Acknowledged rows deleted per idle step: a bounded chunk, so a new row waits little for the write lock. */
 const compactRowsPerStep = 1_000;
 
 /** Counters for logs, metrics and tests. */

@@ -46,7 +46,7 @@ const LOWER_D = 0x64;
  * The same rule on JSON text already stored, checked again by the drainer before it sends.
  * The drainer runs this on every payload, so it jumps from quote to quote (indexOf is a memchr)
  * and looks closer only at a string that starts with `d` or runs 256 characters; regular
- * expressions over the whole text for the same rule cost the drain about 12 % of its time.
+ * expressions over the whole text for the same rule showed in the drain's CPU profile.
  */
 export function findImageBytesInJson(text: string): string | null {
   let open = text.indexOf('"');

@@ -87,9 +87,10 @@ export type ActivationType = 'int8' | 'uint8';
 /**
  * The activation type for the CPU this runs on. On x86, ONNX Runtime's int8 kernels take uint8
  * activations: S8S8 QDQ is converted only where one Q feeds one DQ, so with SiLU (a Conv output
- * read by Sigmoid and Mul) 3 of person-yolox's 113 Convs fused and the model ran at 0.34-0.41x
- * float, against 0.92-1.04x for U8S8 (docs/quantization.md). On ARM (and elsewhere) ORT advises
- * S8S8, whose kernels use the signed dot-product instructions. Both stay available by option.
+ * read by Sigmoid and Mul) 3 of person-yolox's 113 Convs fused (docs/quantization.md), and its
+ * S8S8 variant runs at 0.46x float against 1.03-1.16x for U8S8 (docs/benchmarks.md). On ARM
+ * (and elsewhere) ORT advises S8S8, whose kernels use the signed dot-product instructions. Both
+ * stay available by option.
  */
 export function defaultActivationType(arch: string = process.arch): ActivationType {
   return arch === 'x64' || arch === 'ia32' ? 'uint8' : 'int8';

@@ -90,10 +90,7 @@ export function planQdq(graph: GraphProto, keepFloat: ReadonlySet<string> = new 
     if (passthroughOps.has(op) && isFloatActivation(inputs[0])) quantizedInputs.set(index, [inputs[0]]);
   });
 
-  const consumers = new Map<string, number[]>();
-  nodes.forEach((node, index) => {
-    for (const i of node.input ?? []) if (i) consumers.set(i, [...(consumers.get(i) ?? []), index]);
-  });
+  const consumers = tensorReaders(nodes);
 
   // A Relu right after a quantized Conv disappears: the Conv output takes the Relu's name and
   // range, and the int8 zero point at -128 clamps negatives exactly as the Relu would.
@@ -153,10 +150,7 @@ const activationOps: ReadonlySet<string> = new Set(['Relu', 'LeakyRelu', 'Clip',
  * The block is the unit that stays float or gets quantized together (planQdq, sensitivity.ts).
  */
 export function activationBlocks(nodes: readonly NodeProto[]): Map<number, number[]> {
-  const readers = new Map<string, number[]>();
-  nodes.forEach((node, index) => {
-    for (const i of node.input ?? []) if (i) readers.set(i, [...(readers.get(i) ?? []), index]);
-  });
+  const readers = tensorReaders(nodes);
   const blocks = new Map<number, number[]>();
   nodes.forEach((node, index) => {
     if (!weightedOps.has(node.opType ?? '')) return;
@@ -176,6 +170,15 @@ export function activationBlocks(nodes: readonly NodeProto[]): Map<number, numbe
     if (mulInputs.length === 2 && mulInputs.includes(out) && mulInputs.includes(gate) && (readers.get(gate) ?? []).length === 1) blocks.set(index, [sigmoid, mul]);
   });
   return blocks;
+}
+
+/** Tensor name mapped to the indices of the nodes that read it. */
+function tensorReaders(nodes: readonly NodeProto[]): Map<string, number[]> {
+  const readers = new Map<string, number[]>();
+  nodes.forEach((node, index) => {
+    for (const i of node.input ?? []) if (i) readers.set(i, [...(readers.get(i) ?? []), index]);
+  });
+  return readers;
 }
 
 /**

@@ -54,8 +54,8 @@ export interface QuantizeModelOptions {
   /** Keep the Convs on the image (and the slicing in front of them) float; default true (see qdq-plan.ts inputStem). */
   readonly floatStem?: boolean;
   /**
-   * How many weighted nodes to keep float, chosen by measured sensitivity (the output error when
-   * that node alone is quantized, see sensitivity.ts); default 0.
+   * How many blocks (a weighted node and its activation) to keep float, chosen by measured
+   * sensitivity (the output error when that block alone is quantized, see sensitivity.ts); default 0.
    */
   readonly keepFloat?: number;
   /**
@@ -109,7 +109,7 @@ export interface QuantizationReport {
   readonly sizeRatio: number;
   readonly sha256: string;
   readonly quantizedNodes: Readonly<Record<string, number>>;
-  /** Weighted nodes left float as the most sensitive, with their measured error. */
+  /** Blocks left float as the most sensitive (keyed by their weighted node), with their measured error. */
   readonly keptFloat: readonly LayerSensitivity[];
   /** The candidates a keepFloatSearch scored, in the order tried; empty without a search. */
   readonly keepFloatTried: readonly { readonly keepFloat: number; readonly score: number }[];

@@ -178,7 +178,6 @@ export class VariantController {
     await s.switching;
   }
 
-  /** Candidates whose file is present (or can be pulled); the others are left out with a warning. */
   /**
    * Without measuring (selection off): run, for each model, the variant whose quantization comes
    * first in `models.variantPreference`. The default `[none]` keeps every model as configured.
@@ -201,6 +200,7 @@ export class VariantController {
     }
   }
 
+  /** Candidates whose file is present (or can be pulled); the others are left out with a warning. */
   private async available(candidates: readonly VariantCandidate[]): Promise<VariantCandidate[]> {
     const out: VariantCandidate[] = [];
     for (const c of candidates) {
