@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describeError } from '../errors/agent-error.js';
 import { DelegatingFrameSource } from './delegating-source.js';
 import { captureErrors } from './errors.js';
-import { findExecutable } from './executable.js';
+import { findExecutable } from '../support/executables.js';
 import { createFfmpegSource, type V4l2SourceOptions } from './ffmpeg-source.js';
 import type { FrameSource } from './frame-source.js';
 import { createRaspistillSource, type RaspistillSourceOptions } from './raspistill-source.js';

@@ -1,33 +1,9 @@
 /**
- * Finds camera programs before anything is spawned, so a missing package fails at start with the
- * command that installs it rather than as an ENOENT from deep inside a restart loop.
+ * Requires camera programs before anything is spawned (the lookup itself is support/executables.ts),
+ * so a missing package fails at start with the command that installs it.
  */
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join, resolve } from 'node:path';
+import { findExecutable } from '../support/executables.js';
 import { captureErrors } from './errors.js';
-
-function isExecutableFile(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** Absolute path of `nameOrPath`: a path is checked as given, a bare name is looked up in `searchPath`. */
-export function findExecutable(nameOrPath: string, searchPath: string): string | undefined {
-  if (nameOrPath.includes('/')) {
-    const path = isAbsolute(nameOrPath) ? nameOrPath : resolve(nameOrPath);
-    return isExecutableFile(path) ? path : undefined;
-  }
-  for (const dir of searchPath.split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, nameOrPath);
-    if (isExecutableFile(candidate)) return candidate;
-  }
-  return undefined;
-}
 
 /** The first of `candidates` found, with the name it was found under. */
 export interface FoundExecutable {

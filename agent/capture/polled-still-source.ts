@@ -4,7 +4,7 @@
  * timeout is killed, counted, and retried after the restart backoff.
  */
 import { AgentError, describeError } from '../errors/agent-error.js';
-import { restartDelayMs } from './backoff.js';
+import { backoffDelayMs } from '../support/backoff.js';
 import { BaseFrameSource } from './base-source.js';
 import { captureErrors } from './errors.js';
 import { isCompleteJpeg, type StillCapture } from './still-capture.js';
@@ -99,7 +99,7 @@ export class PolledStillSource extends BaseFrameSource {
             : captureErrors.EDGE_CAPTURE_PROCESS_EXITED(`${name} for source "${this.name}" failed: ${describeError(err)}`, { source: this.name }),
         );
         this.setState('restarting');
-        await this.sleep(restartDelayMs(attempt, this.spec.timing.restartBackoff));
+        await this.sleep(backoffDelayMs(attempt, this.spec.timing.restartBackoff));
         attempt += 1;
         nextAt = Date.now();
       }

@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { AgentError } from '../errors/agent-error.js';
-import { restartDelayMs } from './backoff.js';
+import { backoffDelayMs } from '../support/backoff.js';
 import { BaseFrameSource } from './base-source.js';
 import { captureErrors } from './errors.js';
 import type { FoundExecutable } from './executable.js';
@@ -204,7 +204,7 @@ export class ProcessStreamSource extends BaseFrameSource {
     if (stalled) this.counters.stalls += 1;
     this.recordError(reason);
     this.setState('restarting');
-    const delayMs = restartDelayMs(this.restartAttempt, this.spec.timing.restartBackoff);
+    const delayMs = backoffDelayMs(this.restartAttempt, this.spec.timing.restartBackoff);
     this.restartAttempt += 1;
     this.log.info({ delayMs, restarts: this.counters.restarts }, 'restarting camera process after backoff');
     this.kill(failedChild)

@@ -1,6 +1,6 @@
 /** Options every camera source shares, and what the composition root hands each source. */
 import type { Logger } from '../log/logger.js';
-import { defaultRestartBackoff, type RestartBackoff } from './backoff.js';
+import type { BackoffBounds } from '../support/backoff.js';
 import { captureErrors } from './errors.js';
 
 /** Timeouts and restart bounds of a camera source; every field has a default. */
@@ -10,7 +10,7 @@ export interface SourceTimingOptions {
   /** How long a running camera may go without a frame before it counts as stalled and is restarted. Default 5000. */
   stallTimeoutMs?: number;
   /** Restart backoff; defaults to 500 ms doubling up to 30 s. */
-  restartBackoff?: RestartBackoff;
+  restartBackoff?: BackoffBounds;
   /** How long a child process gets after SIGTERM before SIGKILL. Default 2000. */
   killTimeoutMs?: number;
 }
@@ -30,7 +30,7 @@ export function resolveTiming(options: SourceTimingOptions, sourceName: string):
   const timing: SourceTiming = {
     openTimeoutMs: options.openTimeoutMs ?? 10_000,
     stallTimeoutMs: options.stallTimeoutMs ?? 5_000,
-    restartBackoff: options.restartBackoff ?? defaultRestartBackoff,
+    restartBackoff: options.restartBackoff ?? { initialMs: 500, maxMs: 30_000 },
     killTimeoutMs: options.killTimeoutMs ?? 2_000,
   };
   const checks: [string, number][] = [

@@ -8,7 +8,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentConfig, CameraConfig } from '../config/schema.js';
 import type { DoctorCheck } from './doctor-check.js';
-import { findExecutable } from './find-executable.js';
+import { findExecutable } from '../support/executables.js';
 
 /** What the machine offers for capture. */
 export interface CameraInventory {
@@ -53,7 +53,7 @@ export async function takeCameraInventory(devDir: string, searchPath: readonly s
   const tools: Record<string, string> = {};
   for (const name of toolNames) {
     const found = findExecutable(name, searchPath);
-    if (found !== null) tools[name] = found;
+    if (found !== undefined) tools[name] = found;
   }
   const hello = tools['rpicam-hello'];
   const rpicamCameras = hello === undefined ? null : await listCameras(hello, timeoutMs);
@@ -84,8 +84,8 @@ function rpicamBinary(inv: CameraInventory): string | undefined {
 
 function needTool(name: string, camera: CameraConfig, tool: string, inv: CameraInventory, searchPath: readonly string[]): DoctorCheck {
   const wanted = camera.source.binary ?? tool;
-  const found = camera.source.binary !== undefined ? findExecutable(wanted, searchPath) : tool === 'rpicam-vid' ? (rpicamBinary(inv) ?? null) : (inv.tools[tool] ?? null);
-  if (found === null) {
+  const found = camera.source.binary !== undefined ? findExecutable(wanted, searchPath) : tool === 'rpicam-vid' ? rpicamBinary(inv) : inv.tools[tool];
+  if (found === undefined) {
     return { name, status: 'problem', detail: `source type ${camera.source.type} needs ${wanted}, which is not on PATH`, fix: installFix[tool] ?? `install ${wanted} or set source.binary to its path` };
   }
   return { name, status: 'ok', detail: `source type ${camera.source.type} uses ${found}` };

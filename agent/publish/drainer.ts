@@ -12,7 +12,7 @@
 import type { Logger } from '../log/logger.js';
 import type { Outbox, OutboxRow } from '../outbox/outbox.js';
 import { AgentError, describeError } from '../errors/agent-error.js';
-import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
+import { backoffDelayMs, type BackoffBounds } from '../support/backoff.js';
 import { groupRows, type BatchOptions, type RowMessage } from './batch.js';
 import { publishErrors } from './errors.js';
 import { findImageBytesInJson } from './payload-guard.js';
@@ -36,7 +36,7 @@ export interface DrainerOptions {
   ackFlushMs: number;
   /** How often an empty outbox is looked at again when nobody calls `notify()`. */
   idlePollMs: number;
-  backoff: BackoffOptions;
+  backoff: BackoffBounds;
 }
 
 /** Defaults: AWS IoT Core's rate limit, a window of 64, no batching. */
@@ -48,7 +48,7 @@ export const DEFAULT_DRAINER_OPTIONS: Readonly<DrainerOptions> = Object.freeze({
   ackFlushRows: 500,
   ackFlushMs: 50,
   idlePollMs: 250,
-  backoff: DEFAULT_BACKOFF,
+  backoff: { initialMs: 500, maxMs: 30_000 },
 });
 
 /** Acknowledged rows deleted per idle step: a bounded chunk, so a new row waits little for the write lock. */
@@ -134,7 +134,7 @@ export class Drainer {
       } catch (err) {
         this.counters.lastError = err instanceof Error ? err : new Error(String(err));
         this.logger.warn({ err, attempt }, 'publish: connect failed: %s', describeError(err));
-        await this.wakeup.wait(backoffDelayMs(attempt++, this.options.backoff));
+        await this.wakeup.wait(backoffDelayMs(attempt++, this.options.backoff, { jitter: true }));
         continue;
       }
       this.counters.connects += 1;
@@ -150,7 +150,7 @@ export class Drainer {
       if (!this.stopped) {
         this.counters.connectionsLost += 1;
         this.logger.warn({ err: session.lost, attempt }, 'publish: connection lost, resending from the oldest pending row');
-        await this.wakeup.wait(backoffDelayMs(attempt++, this.options.backoff));
+        await this.wakeup.wait(backoffDelayMs(attempt++, this.options.backoff, { jitter: true }));
       }
     }
   }

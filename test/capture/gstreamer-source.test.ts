@@ -1,7 +1,7 @@
 import t from 'tap';
 import sharp from 'sharp';
 import { createGstreamerSource, gstreamerArgs } from '../../agent/capture/gstreamer-source.js';
-import { findExecutable } from '../../agent/capture/executable.js';
+import { findExecutable } from '../../agent/support/executables.js';
 import type { Frame } from '../../agent/capture/frame.js';
 import { captureContext, waitFor } from './helpers.js';
 

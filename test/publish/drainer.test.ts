@@ -19,7 +19,7 @@ import { OutboxReader } from '../../agent/outbox/outbox-reader.js';
 import Database from 'better-sqlite3';
 
 const TOPIC = 'edge-agent/test-device/results/person';
-const fastBackoff = { initialDelayMs: 20, maxDelayMs: 200 };
+const fastBackoff = { initialMs: 20, maxMs: 200 };
 
 
 function seqsOf(payloads: readonly string[]): number[] {

@@ -31,7 +31,7 @@ async function rig(t: Test, options: Partial<DrainerOptions> = {}, token = TOKEN
   if (!startNucleus) await nucleus.stop();
   const outbox = openTestOutbox(t.testdir({}));
   const publisher = new GreengrassPublisher({ socketPath, authToken: token, logger: silentLogger() });
-  const drainer = new Drainer(outbox, publisher, silentLogger(), { ratePerSecond: 0, backoff: { initialDelayMs: 20, maxDelayMs: 200 }, inFlightTimeoutMs: 2_000, ...options });
+  const drainer = new Drainer(outbox, publisher, silentLogger(), { ratePerSecond: 0, backoff: { initialMs: 20, maxMs: 200 }, inFlightTimeoutMs: 2_000, ...options });
   t.teardown(async () => {
     await drainer.stop();
     outbox.close();

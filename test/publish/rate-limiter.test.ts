@@ -1,6 +1,5 @@
 import t from 'tap';
 import { RateLimiter } from '../../agent/publish/rate-limiter.js';
-import { backoffDelayMs } from '../../agent/publish/backoff.js';
 
 function simulate(perSecond: number, durationMs: number): number[] {
   let now = 0;
@@ -35,13 +34,4 @@ t.test('0 turns the limit off', async (t) => {
   const limiter = new RateLimiter(0, () => 0);
   for (let i = 0; i < 10_000; i++) if (limiter.reserve() !== 0) t.fail('waited');
   t.pass('10,000 sends without waiting');
-});
-
-t.test('backoff grows, stays within bounds, and is jittered', async (t) => {
-  const o = { initialDelayMs: 100, maxDelayMs: 1000 };
-  t.equal(backoffDelayMs(0, o, () => 0), 50);
-  t.equal(backoffDelayMs(0, o, () => 1), 100);
-  t.equal(backoffDelayMs(3, o, () => 1), 800);
-  t.equal(backoffDelayMs(20, o, () => 1), 1000);
-  t.equal(backoffDelayMs(20, o, () => 0), 500);
 });

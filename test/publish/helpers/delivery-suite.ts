@@ -30,7 +30,7 @@ export interface TransportUnderTest {
 const THING = 'test-device';
 const TOPIC = `edge-agent/${THING}/results/person`;
 const STATUS = `edge-agent/${THING}/status`;
-const fastBackoff = { initialDelayMs: 40, maxDelayMs: 400 };
+const fastBackoff = { initialMs: 40, maxMs: 400 };
 
 interface Rig {
   broker: Broker;
