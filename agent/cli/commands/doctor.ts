@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { executableSearchPath } from '../../config/environment.js';
 import { exitCodes } from '../../errors/agent-error.js';
-import { renderDoctorText, runDoctor } from '../../health/doctor.js';
+import { renderDoctorText, runDoctor } from '../doctor/doctor.js';
 import { action } from '../action.js';
 
 interface DoctorFlags {

@@ -2,7 +2,7 @@ import t from 'tap';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { renderDoctorText, runDoctor, type DoctorOptions } from '../../agent/health/doctor.js';
+import { renderDoctorText, runDoctor, type DoctorOptions } from '../../agent/cli/doctor/doctor.js';
 import { registerDoctorCommand } from '../../agent/cli/commands/doctor.js';
 
 // A fake Raspberry Pi 5: board files, /dev with one video device, and a PATH holding executable

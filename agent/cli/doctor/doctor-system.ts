@@ -5,8 +5,8 @@
 import { accessSync, constants, existsSync, readFileSync, statfsSync } from 'node:fs';
 import { freemem, totalmem } from 'node:os';
 import { dirname } from 'node:path';
-import { describeError } from '../errors/agent-error.js';
-import type { AgentConfig } from '../config/schema.js';
+import { describeError } from '../../errors/agent-error.js';
+import type { AgentConfig } from '../../config/schema.js';
 import type { DoctorCheck } from './doctor-check.js';
 
 /** Loads a module by name; injectable so tests can make a load fail. */

@@ -3,10 +3,10 @@
  * reachable, whether the native modules load, free disk and memory, and for each problem the fix.
  * Every input the checks read (board files, /dev, PATH, module loading) is injectable for tests.
  */
-import { AgentError, describeError } from '../errors/agent-error.js';
-import { loadConfig, type LoadConfigOptions, type LoadedConfig } from '../config/load-config.js';
-import type { ProfileSource } from '../profiles/choose-profile.js';
-import { describeBoard, detectBoard, type BoardInfo } from '../profiles/detect-board.js';
+import { AgentError, describeError } from '../../errors/agent-error.js';
+import { loadConfig, type LoadConfigOptions, type LoadedConfig } from '../../config/load-config.js';
+import type { ProfileSource } from '../../profiles/choose-profile.js';
+import { describeBoard, detectBoard, type BoardInfo } from '../../profiles/detect-board.js';
 import { cameraChecks, inventoryCheck, takeCameraInventory } from './doctor-cameras.js';
 import type { DoctorCheck } from './doctor-check.js';
 import { availableMemoryBytes, diskCheck, memoryCheck, nativeModuleChecks, type ModuleImporter } from './doctor-system.js';

@@ -6,9 +6,9 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AgentConfig, CameraConfig } from '../config/schema.js';
+import type { AgentConfig, CameraConfig } from '../../config/schema.js';
 import type { DoctorCheck } from './doctor-check.js';
-import { findExecutable } from '../support/executables.js';
+import { findExecutable } from '../../support/executables.js';
 
 /** What the machine offers for capture. */
 export interface CameraInventory {
