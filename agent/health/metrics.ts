@@ -4,16 +4,24 @@
  * metric name cannot be misspelled or declared twice, and `/metrics` lists them all.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { OutboxStatus } from '../outbox/outbox.js';
 
 /** Why a frame was dropped before inference. */
 export type FrameDropReason = 'busy' | 'decode-failed';
 /** Why a camera process was restarted. */
 export type CameraRestartReason = 'exited' | 'stalled' | 'failed-to-start';
 /** Why the outbox dropped rows: the limit that was hit. */
-export type OutboxDropReason = 'maxRows' | 'maxBytes' | 'maxAge' | 'minFreeDisk';
+export type OutboxDropReason = 'maxRows' | 'maxBytes' | 'maxAge' | 'minFreeDisk' | 'diskFull' | 'storeLost';
 
 /** What the agent counts; every method is cheap enough to call per frame. */
+/** The outbox figures the gauges show (a subset of the outbox's status, so health needs no outbox import). */
+export interface OutboxGauges {
+  pendingRows: number;
+  pendingBytes: number;
+  /** Age of the oldest pending row in ms, or null when empty. */
+  oldestPendingAgeMs: number | null;
+  deadRows: number;
+}
+
 export interface AgentMetrics {
   /** The prom-client registry holding every agent metric (the health server serves it). */
   readonly registry: Registry;
@@ -28,11 +36,13 @@ export interface AgentMetrics {
   /** A result was kept (stored in the outbox) under the model's report policy. */
   resultKept(camera: string, model: string): void;
   /** The outbox's current depth, bytes and oldest age. */
-  outboxObserved(status: Pick<OutboxStatus, 'pendingRows' | 'pendingBytes' | 'oldestPendingAgeMs' | 'deadRows'>): void;
+  outboxObserved(status: OutboxGauges): void;
   /** The outbox dropped `rows` oldest rows because a limit was hit. */
   outboxDropped(reason: OutboxDropReason, rows: number): void;
   /** The outbox database failed its integrity check and was moved aside. */
   outboxRecreated(): void;
+  /** Rows whose checksum did not match when read for sending: dead-lettered, never sent. */
+  outboxCorruptRows(rows: number): void;
   /** A camera process (rpicam-vid, ffmpeg, ...) was restarted. */
   cameraRestarted(camera: string, reason: CameraRestartReason): void;
   /** An AgentError with this code happened (counted wherever it is caught and logged). */
@@ -87,6 +97,7 @@ export function createAgentMetrics(options: AgentMetricsOptions = {}): AgentMetr
   const outboxOldest = new Gauge({ name: 'edge_agent_outbox_oldest_pending_age_seconds', help: 'Age of the oldest pending row (0 when empty).', registers });
   const outboxDead = new Gauge({ name: 'edge_agent_outbox_dead_rows', help: 'Rows the other side refused for good (dead letters).', registers });
   const outboxDrops = new Counter({ name: 'edge_agent_outbox_dropped_rows_total', help: 'Rows dropped because an outbox limit was hit, by limit.', labelNames: ['reason'] as const, registers });
+  const outboxCorrupt = new Counter({ name: 'edge_agent_outbox_corrupt_rows_total', help: 'Outbox rows whose checksum failed when read for sending; dead-lettered, never sent.', registers });
   const outboxRecreations = new Counter({ name: 'edge_agent_outbox_recreated_total', help: 'Outbox databases moved aside after a failed integrity check.', registers });
   const cameraRestarts = new Counter({ name: 'edge_agent_camera_restarts_total', help: 'Camera process restarts, by reason.', labelNames: ['camera', 'reason'] as const, registers });
   const errors = new Counter({ name: 'edge_agent_errors_total', help: 'Errors by code (docs/errors.md).', labelNames: ['code'] as const, registers });
@@ -116,7 +127,7 @@ export function createAgentMetrics(options: AgentMetricsOptions = {}): AgentMetr
     frameSkipped: (camera: string) => framesSkipped.inc({ camera }),
     inferenceObserved: (model: string, seconds: number) => inferenceDuration.observe({ model }, seconds),
     resultKept: (camera: string, model: string) => resultsKept.inc({ camera, model }),
-    outboxObserved: (status: Pick<OutboxStatus, 'pendingRows' | 'pendingBytes' | 'oldestPendingAgeMs' | 'deadRows'>) => {
+    outboxObserved: (status: OutboxGauges) => {
       outboxRows.set(status.pendingRows);
       outboxBytes.set(status.pendingBytes);
       outboxOldest.set(status.oldestPendingAgeMs === null ? 0 : status.oldestPendingAgeMs / 1000);
@@ -124,6 +135,7 @@ export function createAgentMetrics(options: AgentMetricsOptions = {}): AgentMetr
     },
     outboxDropped: (reason: OutboxDropReason, rows: number) => outboxDrops.inc({ reason }, rows),
     outboxRecreated: () => outboxRecreations.inc(),
+    outboxCorruptRows: (rows: number) => outboxCorrupt.inc(rows),
     cameraRestarted: (camera: string, reason: CameraRestartReason) => cameraRestarts.inc({ camera, reason }),
     errorCounted: (code: string) => errors.inc({ code }),
     executionProviderFallback: (model: string, provider: string) => fallbacks.inc({ model, provider }),

@@ -8,7 +8,7 @@ import type { OldestPendingRow, OutboxStatements } from './statements.js';
 import { dropCounterName } from './schema.js';
 
 /** Why rows were dropped; the keys of `OutboxStatus.droppedByReason`. */
-export type DropReason = 'maxRows' | 'maxBytes' | 'maxAge' | 'minFreeDisk' | 'diskFull';
+export type DropReason = 'maxRows' | 'maxBytes' | 'maxAge' | 'minFreeDisk' | 'diskFull' | 'storeLost';
 
 /** The payload of a drop record (plus any configured extra fields and the assigned `seq`). */
 export interface DropRecordPayload {

@@ -4,6 +4,7 @@
  * oldest pending rows are dropped, counted by reason and recorded (see drop-oldest.ts).
  */
 import type { Logger } from '../log/logger.js';
+import type { DropReason } from './drop-oldest.js';
 import { outboxErrors } from './errors.js';
 
 /** `synchronous` pragma values the outbox supports (docs/outbox.md explains the choice). */
@@ -20,8 +21,14 @@ export interface SqliteOutboxOptions {
   maxBytes?: number;
   /** Pending rows older than this are dropped; null keeps rows for ever. */
   maxAgeMs?: number | null;
-  /** Below this much free space on the outbox's file system, the file stops growing: old rows make room. */
+  /**
+   * Below this much free space on the outbox's file system the outbox is short of disk: it logs
+   * it, deletes acknowledged rows at once and checkpoints the WAL after every write, and grows
+   * only while more than `diskHeadroomBytes` stays free.
+   */
   minFreeDiskBytes?: number;
+  /** Free space the outbox never takes: when growing would leave less, it reuses free pages in its file, then drops its oldest rows. */
+  diskHeadroomBytes?: number;
   /** Delivered rows are kept this long (for inspection), then deleted in batches; 0 deletes at once. */
   deliveredRetentionMs?: number;
   /** Most rows kept in the dead-letter table; the oldest go first. */
@@ -40,6 +47,12 @@ export interface SqliteOutboxOptions {
   dropTopic?: string;
   /** Extra fields put into every drop record's payload (for example deviceId, schemaVersion). */
   dropRecordFields?: Record<string, unknown>;
+  /**
+   * Called after a commit that dropped rows under a limit, once per reason, with the number of
+   * results dropped (drop records folded into a new one are not counted again). The composition
+   * root passes the `edge_agent_outbox_dropped_rows_total` counter. It must not throw.
+   */
+  onDropped?: (reason: DropReason, rows: number) => void;
   /** Clock, injectable for tests. */
   now?: () => number;
   /** Free-space probe, injectable for tests; defaults to statfs on the database's directory. */
@@ -47,9 +60,10 @@ export interface SqliteOutboxOptions {
 }
 
 /** Options with every default filled in. */
-export type ResolvedOutboxOptions = Required<Omit<SqliteOutboxOptions, 'dropTopic' | 'freeDiskBytes'>> & {
+export type ResolvedOutboxOptions = Required<Omit<SqliteOutboxOptions, 'dropTopic' | 'freeDiskBytes' | 'onDropped'>> & {
   dropTopic: string | null;
   freeDiskBytes: ((dir: string) => number) | null;
+  onDropped: ((reason: DropReason, rows: number) => void) | null;
 };
 
 /** Defaults: generous bounds that still keep an SD card from filling up. */
@@ -58,6 +72,7 @@ export const outboxDefaults = Object.freeze({
   maxBytes: 512 * 1024 * 1024,
   maxAgeMs: null,
   minFreeDiskBytes: 64 * 1024 * 1024,
+  diskHeadroomBytes: 2 * 1024 * 1024,
   deliveredRetentionMs: 0,
   maxDeadLetterRows: 10_000,
   dropFraction: 0.1,
@@ -76,6 +91,7 @@ export function resolveOutboxOptions(options: SqliteOutboxOptions): ResolvedOutb
     maxBytes: options.maxBytes ?? outboxDefaults.maxBytes,
     maxAgeMs: options.maxAgeMs === undefined ? outboxDefaults.maxAgeMs : options.maxAgeMs,
     minFreeDiskBytes: options.minFreeDiskBytes ?? outboxDefaults.minFreeDiskBytes,
+    diskHeadroomBytes: options.diskHeadroomBytes ?? outboxDefaults.diskHeadroomBytes,
     deliveredRetentionMs: options.deliveredRetentionMs ?? outboxDefaults.deliveredRetentionMs,
     maxDeadLetterRows: options.maxDeadLetterRows ?? outboxDefaults.maxDeadLetterRows,
     dropFraction: options.dropFraction ?? outboxDefaults.dropFraction,
@@ -87,6 +103,7 @@ export function resolveOutboxOptions(options: SqliteOutboxOptions): ResolvedOutb
     dropRecordFields: options.dropRecordFields ?? {},
     now: options.now ?? Date.now,
     freeDiskBytes: options.freeDiskBytes ?? null,
+    onDropped: options.onDropped ?? null,
   };
   if (typeof resolved.path !== 'string' || resolved.path === '') {
     throw outboxErrors.EDGE_OUTBOX_INVALID_OPTION(`Expected a non-empty file path for outbox option path but received ${describe(resolved.path)}`, { option: 'path' });
@@ -95,6 +112,7 @@ export function resolveOutboxOptions(options: SqliteOutboxOptions): ResolvedOutb
   requireInteger('maxBytes', resolved.maxBytes, 1);
   if (resolved.maxAgeMs !== null) requireInteger('maxAgeMs', resolved.maxAgeMs, 1);
   requireInteger('minFreeDiskBytes', resolved.minFreeDiskBytes, 0);
+  requireInteger('diskHeadroomBytes', resolved.diskHeadroomBytes, 0);
   requireInteger('deliveredRetentionMs', resolved.deliveredRetentionMs, 0);
   requireInteger('maxDeadLetterRows', resolved.maxDeadLetterRows, 0);
   requireInteger('diskReserveBytes', resolved.diskReserveBytes, 0);

@@ -310,22 +310,34 @@ export class SqliteOutbox implements Outbox {
       const excess = this.pendingBytes - target;
       this.drop('maxBytes', now, (_, removed) => removed.bytes < excess);
     }
-    if (this.diskMode !== 'ok') this.stopFileGrowth(now, bytes, this.diskMode === 'full' ? 'diskFull' : 'minFreeDisk');
+    if (this.diskMode !== 'ok') this.keepWithinDisk(now, bytes, this.diskMode === 'full' ? 'diskFull' : 'minFreeDisk');
   }
 
   /**
-   * Inside a transaction, when the file system is short of space: deleting rows does not give
-   * space back to the file system, but SQLite reuses the freed pages, so the file stops growing.
-   * Delivered rows go first (nothing is lost), then a batch of the oldest pending rows.
+   * Inside a transaction, when the file system is short of space. The outbox keeps every row
+   * that fits: it grows while the file system has more than `diskHeadroomBytes` free (measured
+   * now, with statfs), then reuses the free pages inside its file (SQLite takes those first), and
+   * drops the oldest pending rows only for what neither can hold. Acknowledged rows go before any
+   * pending row, since nothing is lost with them. After SQLITE_FULL (`diskFull`) nothing may grow.
+   *
+   * An earlier version asked for ~33 KB of free pages inside the file before every insert and
+   * never let it grow, so a small file dropped nearly every older row per insert (issue 12).
    */
-  private stopFileGrowth(now: number, bytes: number, reason: DropReason): void {
-    this.st.deleteAllDelivered.run(this.deliveredThrough);
-    this.acknowledgedRows = 0;
-    this.acknowledgedBytes = 0;
-    const freeInFile = (this.db.pragma('freelist_count', { simple: true }) as number) * this.pageSize;
+  private keepWithinDisk(now: number, bytes: number, reason: DropReason): void {
+    if (this.acknowledgedRows > 0 || this.o.deliveredRetentionMs > 0) {
+      this.st.deleteAllDelivered.run(this.deliveredThrough);
+      this.acknowledgedRows = 0;
+      this.acknowledgedBytes = 0;
+    }
+    // Room for the rows, their index entries and a page split or two, whichever way it comes.
     const needed = 2 * bytes + 8 * this.pageSize;
-    if (freeInFile >= needed) return;
-    const goal = Math.max(needed - freeInFile, Math.ceil(this.pendingBytes * this.o.dropFraction));
+    const free = reason === 'diskFull' ? 0 : this.probeFreeBytes();
+    const growth = free === null ? 0 : Math.max(0, free - this.headroomBytes());
+    if (growth >= needed) return;
+    const freeInFile = (this.db.pragma('freelist_count', { simple: true }) as number) * this.pageSize;
+    if (growth + freeInFile >= needed) return;
+    // Drop in a batch (dropFraction of what is pending) so drop records do not come one per insert.
+    const goal = Math.max(needed - growth - freeInFile, Math.ceil(this.pendingBytes * this.o.dropFraction));
     this.drop(reason, now, (_, removed) => removed.bytes < goal);
   }
 
@@ -365,7 +377,7 @@ export class SqliteOutbox implements Outbox {
     this.checkpointQuietly();
     try {
       const now = this.o.now();
-      this.db.transaction(() => this.stopFileGrowth(now, bytes, 'diskFull')).immediate();
+      this.db.transaction(() => this.keepWithinDisk(now, bytes, 'diskFull')).immediate();
       this.logDrops();
     } catch (err) {
       this.afterFailedTransaction();
@@ -398,19 +410,24 @@ export class SqliteOutbox implements Outbox {
     if (free === null) return;
     const minFree = this.o.minFreeDiskBytes;
     // Room again means room to claim the reserve and as much once more.
-    const roomAgain = free >= minFree + 2 * Math.max(this.o.diskReserveBytes, 64 * 1024);
+    const roomAgain = free >= this.headroomBytes() + 2 * Math.max(this.o.diskReserveBytes, 64 * 1024);
     if (this.diskMode === 'full' && !roomAgain) return;
     if (roomAgain) this.reserve.claim();
     const mode = free < minFree ? 'low' : 'ok';
     if (mode !== this.diskMode) {
       if (mode === 'low') {
-        this.o.logger.warn({ event: 'outbox_disk_low', path: this.path, freeBytes: free, minFreeDiskBytes: minFree }, 'free disk below minFreeDiskBytes; the outbox now reuses space by dropping its oldest rows');
+        this.o.logger.warn({ event: 'outbox_disk_low', path: this.path, freeBytes: free, minFreeDiskBytes: minFree }, 'free disk below minFreeDiskBytes; the outbox grows only while more than diskHeadroomBytes stay free, then reuses its free pages, then drops its oldest rows');
       } else {
         this.o.logger.info({ event: 'outbox_disk_ok', path: this.path, freeBytes: free }, 'free disk back above minFreeDiskBytes; the outbox grows again');
       }
     }
     this.diskMode = mode;
     this.walTight = free < Math.max(minFree, walTightBelowBytes);
+  }
+
+  /** Free space never taken; a minFreeDiskBytes below it lowers it (0 means the disk is never short). */
+  private headroomBytes(): number {
+    return Math.min(this.o.diskHeadroomBytes, this.o.minFreeDiskBytes);
   }
 
   private probeFreeBytes(): number | null {
@@ -482,9 +499,17 @@ export class SqliteOutbox implements Outbox {
     return null;
   }
 
+  /** After a commit: logs each drop and tells the observer (the drop metric) how many results went. */
   private logDrops(): void {
     for (const d of this.dropsInTransaction) {
       this.o.logger.warn({ event: 'outbox_drop', path: this.path, ...d }, `outbox limit ${d.reason} hit: dropped the ${d.droppedRows} oldest results`);
+      if (this.o.onDropped === null || d.droppedRows === 0) continue;
+      try {
+        this.o.onDropped(d.reason, d.droppedRows);
+      } catch (err) {
+        // An observer is bookkeeping; the rows are already dropped and recorded.
+        this.o.logger.warn({ event: 'outbox_observer_failed', path: this.path, err: describeError(err) }, 'the onDropped observer threw');
+      }
     }
     this.dropsInTransaction = [];
   }

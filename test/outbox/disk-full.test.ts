@@ -2,47 +2,13 @@
  * A real full disk: a small tmpfs mounted for the test (needs root; skipped with the reason
  * otherwise), filled by a ballast file and by the outbox itself.
  */
-import t, { type Test } from 'tap';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import t from 'tap';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentError, hasCode } from '../../agent/errors/agent-error.js';
 import type { SqliteOutbox } from '../../agent/outbox/sqlite-outbox.js';
 import { entry, integrityCheck, openOutbox } from './helpers.js';
-
-/**
- * Mounts a tmpfs of `sizeBytes` on a fresh folder under os.tmpdir() (not t.testdir(), which tap
- * removes before teardowns run); unmounted and removed in teardown.
- */
-function mountTmpfs(t: Test, sizeBytes: number): string {
-  const dir = mkdtempSync(join(tmpdir(), 'outbox-tmpfs-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeBytes}`, 'tmpfs', dir], { stdio: 'pipe' });
-  } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
-  t.teardown(() => {
-    execFileSync('umount', [dir]);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return dir;
-}
-
-/** Why a tmpfs cannot be mounted here (then the tests are skipped with it), or false. */
-function mountProblem(): string | false {
-  const dir = mkdtempSync(join(tmpdir(), 'outbox-tmpfs-probe-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'pipe' });
-    execFileSync('umount', [dir]);
-    return false;
-  } catch (err) {
-    return `cannot mount a tmpfs here (needs root): ${(err as Error).message}`;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+import { mountProblem, mountTmpfs } from './tmpfs.js';
 
 const skip = mountProblem();
 const filler = 'f'.repeat(400);

@@ -27,3 +27,29 @@ export function integrityCheck(path: string): string {
     db.close();
   }
 }
+
+/**
+ * A result shaped like a real detection result (ResultRecord with eight detections), about
+ * 1.3 KB of JSON, so disk tests measure rows of the size the agent really stores.
+ */
+export function detectionEntry(i: number, topic = 'edge-agent/dev1/results/person-yolox'): OutboxEntry {
+  const detections = Array.from({ length: 8 }, (_, d) => ({
+    label: d % 3 === 0 ? 'person' : d % 3 === 1 ? 'bicycle' : 'car',
+    score: 0.5 + ((i * 7 + d * 13) % 50) / 100,
+    box: { x: 12.5 + d * 31.25, y: 40.75 + d * 9.5, width: 64.125 + d, height: 128.0625 + d },
+  }));
+  return {
+    resultId: `01J${String(i).padStart(23, '0')}`,
+    topic,
+    payload: {
+      schemaVersion: 1,
+      resultId: `01J${String(i).padStart(23, '0')}`,
+      deviceId: 'dev1',
+      model: { id: 'person-yolox', version: '1.0.0', sha256: 'a'.repeat(64) },
+      frame: { source: 'rtsp://camera-0.local/stream1', seq: i, capturedAt: new Date(1_767_225_600_000 + i * 100).toISOString(), width: 1280, height: 720 },
+      timing: { preprocessMs: 3.25, inferenceMs: 41.5, postprocessMs: 0.75 },
+      provider: 'cpu',
+      detections,
+    },
+  };
+}
