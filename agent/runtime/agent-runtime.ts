@@ -111,6 +111,9 @@ export class AgentRuntime {
       maxBytes: config.outbox.maxBytes,
       maxAgeMs: config.outbox.maxAgeSeconds == null ? null : config.outbox.maxAgeSeconds * 1000,
       minFreeDiskBytes: config.outbox.minFreeDiskBytes,
+      diskHeadroomBytes: config.outbox.diskHeadroomBytes,
+      synchronous: config.outbox.synchronous,
+      onDropped: (reason, rows) => metrics.outboxDropped(reason, rows),
       deliveredRetentionMs: config.outbox.retentionSeconds * 1000,
       dropRecordFields: { deviceId: config.deviceId },
     });
