@@ -1,32 +1,20 @@
 /**
- * Resolves where the CLI's model commands find manifests and files: flags win over environment
- * variables, which win over the default data directory.
+ * The model store of a model-reading command (`models ...`, `models quantize`): the store `run`
+ * would use for the same configuration, with --model-dir, --from and --data-dir on top.
  */
-import { join } from 'node:path';
-import { readEnvironment, defaultDataDir } from '../config/environment.js';
 import type { Logger } from '../log/logger.js';
-import { openModelStore, type ModelStore } from '../models/model-store.js';
+import type { ModelStore } from '../models/model-store.js';
+import { configFlagHelp, loadForCommand, modelStoreFor, type ConfigFlags } from './load-for-command.js';
 
 /** The storage flags every model-reading command accepts. */
-export interface StoreFlags {
-  dataDir?: string;
-  modelDir?: string;
-  from?: string;
-}
+export type StoreFlags = Pick<ConfigFlags, 'config' | 'dataDir' | 'modelDir' | 'from'>;
 
-/** Adds --data-dir, --model-dir and --from to a command. */
+/** The options --config, --data-dir, --model-dir and --from, as [flags, help] pairs. */
 export function storeFlagHelp(): [string, string][] {
-  return [
-    ['--data-dir <dir>', 'agent data directory (default: $EDGE_AGENT_DATA_DIR, /var/lib/edge-agent as root, else ~/.local/share/edge-agent)'],
-    ['--model-dir <dir>', 'where pulled models live (default: <data-dir>/models, or $EDGE_AGENT_MODEL_DIR)'],
-    ['--from <dir>', 'mirror directory laid out as <id>/model.onnx, used instead of the network (default: $EDGE_AGENT_MODEL_MIRROR)'],
-  ];
+  return configFlagHelp.map(([flags, text]) => [flags, text]);
 }
 
-/** Builds the model store the flags and environment describe. */
+/** Builds the model store the configuration and flags describe. */
 export function modelStoreFromFlags(flags: StoreFlags, logger: Logger): ModelStore {
-  const env = readEnvironment();
-  const dataDir = flags.dataDir ?? env.dataDir ?? defaultDataDir();
-  const modelDir = flags.modelDir ?? env.modelDir ?? join(dataDir, 'models');
-  return openModelStore({ modelDir, mirrorDir: flags.from ?? env.modelMirror, logger });
+  return modelStoreFor(loadForCommand(flags).config, logger);
 }

@@ -5,30 +5,31 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-/** Environment variables the agent understands (docs/configuration.md lists them). */
+/**
+ * This process's environment, for code that hands it on whole (the config loader reads the
+ * EDGE_AGENT_* variables from it; `run` passes a copy to the Greengrass configuration follower).
+ */
+export function processEnvironment(): Readonly<Record<string, string | undefined>> {
+  return process.env;
+}
+
+/**
+ * Variables read before any configuration is loaded. Every other EDGE_AGENT_* variable (data
+ * directory, model store, ...) is a config key and reaches the code through loadConfig, so a
+ * command never bypasses the configuration.
+ */
 export interface AgentEnvironment {
-  /** EDGE_AGENT_DATA_DIR: where the outbox and pulled models live. */
-  dataDir: string | undefined;
-  /** EDGE_AGENT_MODEL_MIRROR: a directory laid out as `<id>/model.onnx` for offline pulls. */
-  modelMirror: string | undefined;
-  /** EDGE_AGENT_MODEL_DIR: where pulled models are stored (default `<dataDir>/models`). */
-  modelDir: string | undefined;
-  /** EDGE_AGENT_LOG_LEVEL */
+  /** EDGE_AGENT_LOG_LEVEL, for the CLI's own logger. */
   logLevel: string | undefined;
 }
 
-/** Reads the agent's environment variables; empty strings count as unset. */
+/** Reads the agent's pre-configuration variables; empty strings count as unset. */
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): AgentEnvironment {
   const get = (name: string): string | undefined => {
     const v = env[name];
     return v === undefined || v === '' ? undefined : v;
   };
-  return {
-    dataDir: get('EDGE_AGENT_DATA_DIR'),
-    modelMirror: get('EDGE_AGENT_MODEL_MIRROR'),
-    modelDir: get('EDGE_AGENT_MODEL_DIR'),
-    logLevel: get('EDGE_AGENT_LOG_LEVEL'),
-  };
+  return { logLevel: get('EDGE_AGENT_LOG_LEVEL') };
 }
 
 /**

@@ -4,7 +4,7 @@
  * merged, defaulted, cross-checked and deep-frozen. Synchronous: it runs once at start, before
  * anything else can usefully happen.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -13,11 +13,12 @@ import { chooseProfile, type ProfileChoice, type ProfileRequest } from '../profi
 import { detectBoard, type BoardInfo, type BoardPaths } from '../profiles/detect-board.js';
 import { defaultProfilesDir, loadDeviceProfiles } from '../profiles/device-profile.js';
 import { crossCheck } from './cross-checks.js';
-import { defaultDataDir } from './environment.js';
-import { environmentLayer, envVariableName } from './env-layer.js';
+import { resolveDeviceIdentity, type DeviceIdentity, type IdentityPaths } from './device-identity.js';
+import { defaultDataDir, greengrassEnvironment, processEnvironment } from './environment.js';
+import { CONFIG_FILE_VARIABLE, environmentLayer, envVariableName } from './env-layer.js';
 import { configErrors } from './errors.js';
 import { deepFreeze, mergeLayers, orderLikeSchema } from './merge.js';
-import type { ConfigProblem } from './problems.js';
+import type { SchemaProblem } from '../errors/schema-errors.js';
 import { configSchema, type AgentConfig } from './schema.js';
 import type { DeepPartial } from './schema-type.js';
 import type { SchemaNode } from './schema-walk.js';
@@ -25,11 +26,13 @@ import { checkLayer, checkMerged } from './validate.js';
 
 /** What the caller knows; everything is optional (no file means defaults, profile and overrides only). */
 export interface LoadConfigOptions {
-  /** The YAML config file (--config); else EDGE_AGENT_CONFIG; else none. */
+  /** The YAML config file (--config); else EDGE_AGENT_CONFIG; else `defaultFile` when it exists; else none. */
   file?: string | undefined;
+  /** Read when neither `file` nor EDGE_AGENT_CONFIG names a file and this one exists (the CLI passes DEFAULT_CONFIG_FILE). */
+  defaultFile?: string | undefined;
   /** A profile id from --profile; beats EDGE_AGENT_PROFILE and the file's `profile` key. */
   profile?: string | undefined;
-  /** The process environment; defaults to process.env. Only EDGE_AGENT_*, STATE_DIRECTORY and XDG_DATA_HOME are read. */
+  /** The process environment; defaults to this process's. Only EDGE_AGENT_*, STATE_DIRECTORY, XDG_DATA_HOME and AWS_IOT_THING_NAME are read. */
   env?: Readonly<Record<string, string | undefined>> | undefined;
   /** A built-in configuration used in the file's place when no file is given (the demo); `label` names it in errors. */
   document?: { values: Record<string, unknown>; label: string } | undefined;
@@ -43,6 +46,27 @@ export interface LoadConfigOptions {
   arch?: string | undefined;
   /** Host name for the default deviceId; defaults to os.hostname(). */
   hostname?: string | undefined;
+  /** Serial-number and machine-id files for the default deviceId (tests give their own). */
+  identityPaths?: Partial<IdentityPaths> | undefined;
+}
+
+/** Where the installer (deploy/install.sh) writes the configuration; read by the CLI when nothing else names a file. */
+export const DEFAULT_CONFIG_FILE = '/etc/edge-agent/config.yaml';
+
+/** Which config file was read and who named it. */
+export type ConfigFileSource = 'flag' | 'environment' | 'default';
+
+/** The config file a command reads: --config, else EDGE_AGENT_CONFIG, else `defaultFile` if it exists. */
+export function configFileFor(
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  defaultFile: string | undefined,
+): { file: string; source: ConfigFileSource } | undefined {
+  if (flag !== undefined) return { file: flag, source: 'flag' };
+  const named = env[CONFIG_FILE_VARIABLE];
+  if (named !== undefined && named !== '') return { file: named, source: 'environment' };
+  if (defaultFile !== undefined && existsSync(defaultFile)) return { file: defaultFile, source: 'default' };
+  return undefined;
 }
 
 /** The loaded config and how it came to be. */
@@ -53,6 +77,10 @@ export interface LoadedConfig {
   board: BoardInfo;
   /** The config file read, if any. */
   file: string | undefined;
+  /** Who named that file (undefined with no file). */
+  fileSource: ConfigFileSource | undefined;
+  /** The deviceId and where it came from (`config` when a layer set it). */
+  identity: DeviceIdentity;
 }
 
 type Layer = { name: string; values: Record<string, unknown>; label: (path: string) => string };
@@ -103,22 +131,18 @@ function has(values: unknown, path: string): boolean {
   return true;
 }
 
-function fail(problems: readonly (ConfigProblem & { where: string })[]): never {
+function fail(problems: readonly (SchemaProblem & { where: string })[]): never {
   const lines = problems.map((p) => `${p.message} (${p.where})`);
   const message = lines.length === 1 ? (lines[0] as string) : `Invalid configuration, ${lines.length} problems:\n  - ${lines.join('\n  - ')}`;
   throw configErrors.EDGE_CONFIG_INVALID(message, { problems: problems.map((p) => ({ ...p })) });
 }
 
-function deviceIdFrom(name: string): string {
-  const cleaned = name.replace(/[^A-Za-z0-9_.:-]/g, '-');
-  return cleaned === '' ? 'edge-agent' : cleaned;
-}
-
 /** Loads, merges, validates and freezes the configuration; throws EDGE_CONFIG_* or EDGE_PROFILE_* errors. */
 export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
-  const env = options.env ?? process.env;
+  const env = options.env ?? processEnvironment();
   const envLayer = environmentLayer(env);
-  const file = options.file ?? envLayer.configFile;
+  const named = configFileFor(options.file, env, options.defaultFile);
+  const file = named?.file;
   const fileValues = file === undefined ? (options.document?.values ?? {}) : readConfigFile(file);
   const fileLabel = file ?? options.document?.label ?? 'the config file';
   const flagValues = withoutUndefined(options.flags ?? {}) as Record<string, unknown>;
@@ -136,6 +160,9 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const request = profileRequest(options.profile, flagValues, envLayer.layer, fileValues, file);
   const board = detectBoard(options.boardPaths, options.arch);
   const choice = chooseProfile(loadDeviceProfiles(options.profilesDir ?? defaultProfilesDir), board, request);
+  // A profile is a config layer: checked like the others, naming its file (profiles/ only checks the file's own shape).
+  const profileProblems = checkLayer(choice.profile.config).map((p) => ({ ...p, where: `in device profile ${choice.profile.file}` }));
+  if (profileProblems.length > 0) fail(profileProblems);
 
   const layers: Layer[] = [
     { name: 'profile', values: choice.profile.config, label: () => `from device profile ${choice.profile.file}` },
@@ -146,18 +173,22 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   let merged: Record<string, unknown> = {};
   for (const layer of layers) merged = mergeLayers(merged, layer.values);
   merged['profile'] = choice.profile.id;
-  applyRuntimeDefaults(merged, env, options.hostname ?? hostname());
-
   const where = (path: string): string => {
     for (const layer of [...layers].reverse()) if (has(layer.values, path)) return layer.label(path);
     return 'in the merged configuration';
   };
+  const identity: DeviceIdentity =
+    typeof merged['deviceId'] === 'string'
+      ? { deviceId: merged['deviceId'], source: 'config', from: where('deviceId') }
+      : resolveDeviceIdentity({ hostname: options.hostname ?? hostname(), thingName: greengrassEnvironment(env).thingName, paths: options.identityPaths });
+  applyRuntimeDefaults(merged, env, identity.deviceId);
+
   const problems = checkMerged(merged);
   if (problems.length > 0) fail(problems.map((p) => ({ ...p, where: where(p.path) })));
   const config = orderLikeSchema(merged, configSchema as SchemaNode) as AgentConfig;
   const cross = crossCheck(config);
   if (cross.length > 0) fail(cross.map((p) => ({ ...p, where: where(p.path.replace(/\.[^.[]+$/, '')) })));
-  return { config: deepFreeze(config), profile: choice, board, file };
+  return { config: deepFreeze(config), profile: choice, board, file, fileSource: named?.source, identity };
 }
 
 function profileRequest(
@@ -175,8 +206,8 @@ function profileRequest(
 }
 
 /** Values that depend on the machine, filled in after merging so every layer can still override them. */
-function applyRuntimeDefaults(merged: Record<string, unknown>, env: Readonly<Record<string, string | undefined>>, host: string): void {
-  if (merged['deviceId'] === undefined) merged['deviceId'] = deviceIdFrom(host);
+function applyRuntimeDefaults(merged: Record<string, unknown>, env: Readonly<Record<string, string | undefined>>, deviceId: string): void {
+  if (merged['deviceId'] === undefined) merged['deviceId'] = deviceId;
   if (merged['dataDir'] === undefined) merged['dataDir'] = defaultDataDir(env as NodeJS.ProcessEnv);
   const models = (isObject(merged['models']) ? merged['models'] : (merged['models'] = {})) as Record<string, unknown>;
   if (models['dir'] === undefined && typeof merged['dataDir'] === 'string') models['dir'] = join(merged['dataDir'], 'models');

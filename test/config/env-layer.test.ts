@@ -15,14 +15,15 @@ t.test('values are read as the key\'s type', async (t) => {
   const { layer, variableFor } = environmentLayer({
     EDGE_AGENT_HEALTH__PORT: '8080',
     EDGE_AGENT_HEALTH__ENABLED: 'no',
-    EDGE_AGENT_PUBLISH__QOS: '0',
+    EDGE_AGENT_OUTBOX__MAX_ROWS: '10',
     EDGE_AGENT_CAPTURE__AUTO_BACKENDS: 'v4l2,rpicam',
     EDGE_AGENT_PUBLISH__PASSWORD: '12345',
     EDGE_AGENT_DEVICE_ID: '',
   });
   t.same(layer, {
     health: { port: 8080, enabled: false },
-    publish: { qos: 0, password: '12345' },
+    outbox: { maxRows: 10 },
+    publish: { password: '12345' },
     capture: { autoBackends: ['v4l2', 'rpicam'] },
   });
   t.equal(variableFor.get('health.port'), 'EDGE_AGENT_HEALTH__PORT');

@@ -2,19 +2,26 @@ import t, { type Test } from 'tap';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type LoadConfigOptions } from '../../agent/config/load-config.js';
-import { exampleConfigYaml } from '../../agent/config/config-doc.js';
+import { exampleConfigYaml } from '../../agent/docs/config-doc.js';
 import { cameraIntervalMs } from '../../agent/config/cross-checks.js';
 import { AgentError, hasCode } from '../../agent/errors/agent-error.js';
 
-// A board with no device tree model on x64: the generic-x86_64 profile, whatever machine runs the test.
-function pcBoard(dir: string): Pick<LoadConfigOptions, 'boardPaths' | 'arch' | 'hostname'> {
-  return { boardPaths: { deviceTreeModel: join(dir, 'absent-model'), tegraRelease: join(dir, 'absent-tegra') }, arch: 'x64', hostname: 'test-host' };
+type Board = Pick<LoadConfigOptions, 'boardPaths' | 'arch' | 'hostname' | 'identityPaths'>;
+
+// No serial number or machine-id file: the default deviceId falls back to the host name.
+function noIdentity(dir: string): LoadConfigOptions['identityPaths'] {
+  return { serialNumber: [join(dir, 'absent-serial')], machineId: [join(dir, 'absent-machine-id')] };
 }
 
-function pi5Board(dir: string): Pick<LoadConfigOptions, 'boardPaths' | 'arch' | 'hostname'> {
+// A board with no device tree model on x64: the generic-x86_64 profile, whatever machine runs the test.
+function pcBoard(dir: string): Board {
+  return { boardPaths: { deviceTreeModel: join(dir, 'absent-model'), tegraRelease: join(dir, 'absent-tegra') }, arch: 'x64', hostname: 'test-host', identityPaths: noIdentity(dir) };
+}
+
+function pi5Board(dir: string): Board {
   const model = join(dir, 'model');
   writeFileSync(model, 'Raspberry Pi 5 Model B Rev 1.0\0');
-  return { boardPaths: { deviceTreeModel: model, tegraRelease: join(dir, 'absent-tegra') }, arch: 'arm64', hostname: 'pi' };
+  return { boardPaths: { deviceTreeModel: model, tegraRelease: join(dir, 'absent-tegra') }, arch: 'arm64', hostname: 'pi', identityPaths: noIdentity(dir) };
 }
 
 function failure(t: Test, fn: () => unknown): AgentError {
@@ -31,13 +38,14 @@ function failure(t: Test, fn: () => unknown): AgentError {
 
 t.test('defaults, runtime defaults and the detected profile with no file', async (t) => {
   const dir = t.testdir();
-  const { config, profile, file } = loadConfig({ env: {}, ...pcBoard(dir) });
+  const { config, profile, file, identity } = loadConfig({ env: {}, ...pcBoard(dir) });
   t.equal(file, undefined);
   t.equal(profile.profile.id, 'generic-x86_64');
   t.equal(profile.source, 'detected');
   t.match(profile.reason, /absent.*architecture x64/);
   t.equal(config.profile, 'generic-x86_64', 'the config records the chosen profile, not "auto"');
-  t.equal(config.deviceId, 'test-host');
+  t.equal(config.deviceId, 'test-host', 'no serial number, machine-id or thing name: the host name alone');
+  t.same(identity, { deviceId: 'test-host', source: 'hostname', from: 'os.hostname()' });
   t.equal(config.publish.thingName, 'test-host');
   t.equal(config.publish.clientId, 'test-host');
   t.equal(config.models.dir, join(config.dataDir, 'models'));
@@ -53,6 +61,52 @@ t.test('host names become valid device ids', async (t) => {
   const dir = t.testdir();
   const { config } = loadConfig({ env: {}, ...pcBoard(dir), hostname: 'my host/with#odd+chars' });
   t.equal(config.deviceId, 'my-host-with-odd-chars');
+});
+
+t.test('the default deviceId and client id: serial number, else machine-id, else thing name, never the host name alone', async (t) => {
+  const dir = t.testdir({
+    a: { 'serial-number': '10000000a1b2c3d4\0', 'machine-id': '3d1219c7c4c5404aaa1f6d2a48adfda4\n' },
+    b: { 'serial-number': '10000000e5f60718\0', 'machine-id': '3d1219c7c4c5404aaa1f6d2a48adfda4\n' },
+    c: { 'serial-number': '0000000000000000\0', 'machine-id': '9f8e7d6c5b4a39281706f5e4d3c2b1a0\n' },
+  });
+  // Two Pis flashed from one image: same host name, same machine-id, different SoC serials.
+  const fromSerial = (board: string) =>
+    loadConfig({ env: {}, ...pcBoard(dir), hostname: 'raspberrypi', identityPaths: { serialNumber: [join(dir, 'absent'), join(dir, board, 'serial-number')], machineId: [join(dir, board, 'machine-id')] } });
+  const a = fromSerial('a');
+  const b = fromSerial('b');
+  t.equal(a.config.deviceId, 'raspberrypi-a1b2c3d4', 'the last 8 characters: a Pi serial starts with the same 10000000');
+  t.equal(b.config.deviceId, 'raspberrypi-e5f60718');
+  t.equal(a.config.publish.clientId, 'raspberrypi-a1b2c3d4', 'the MQTT client id follows the device id');
+  t.equal(b.config.publish.clientId, 'raspberrypi-e5f60718');
+  t.same(a.identity, { deviceId: 'raspberrypi-a1b2c3d4', source: 'serial-number', from: join(dir, 'a', 'serial-number') });
+
+  const zeroSerial = fromSerial('c');
+  t.same(zeroSerial.identity, { deviceId: 'raspberrypi-9f8e7d6c', source: 'machine-id', from: join(dir, 'c', 'machine-id') }, 'an all-zero serial says nothing');
+
+  const thing = loadConfig({ env: { AWS_IOT_THING_NAME: 'Lobby_Cam_7' }, ...pcBoard(dir), hostname: 'raspberrypi' });
+  t.same(thing.identity, { deviceId: 'Lobby_Cam_7', source: 'thing-name', from: 'AWS_IOT_THING_NAME' });
+
+  const configured = loadConfig({ env: { EDGE_AGENT_DEVICE_ID: 'door-1' }, ...pcBoard(dir), identityPaths: { serialNumber: [join(dir, 'a', 'serial-number')] } });
+  t.same(configured.identity, { deviceId: 'door-1', source: 'config', from: 'from EDGE_AGENT_DEVICE_ID' }, 'a configured id wins over every default');
+  t.equal(configured.config.publish.clientId, 'door-1');
+});
+
+t.test('the default config file is read only when nothing names another and it exists', async (t) => {
+  const dir = t.testdir({ 'default.yaml': 'logLevel: debug\n', 'named.yaml': 'logLevel: error\n' });
+  const base = { env: {}, ...pcBoard(dir) };
+  const fromDefault = loadConfig({ ...base, defaultFile: join(dir, 'default.yaml') });
+  t.equal(fromDefault.file, join(dir, 'default.yaml'));
+  t.equal(fromDefault.fileSource, 'default');
+  t.equal(fromDefault.config.logLevel, 'debug');
+  const absent = loadConfig({ ...base, defaultFile: join(dir, 'absent.yaml') });
+  t.equal(absent.file, undefined, 'an absent default file is no error');
+  t.equal(absent.fileSource, undefined);
+  const fromEnv = loadConfig({ ...base, env: { EDGE_AGENT_CONFIG: join(dir, 'named.yaml') }, defaultFile: join(dir, 'default.yaml') });
+  t.equal(fromEnv.fileSource, 'environment');
+  t.equal(fromEnv.config.logLevel, 'error');
+  const fromFlag = loadConfig({ ...base, file: join(dir, 'named.yaml'), env: { EDGE_AGENT_CONFIG: join(dir, 'default.yaml') } });
+  t.equal(fromFlag.fileSource, 'flag');
+  t.equal(fromFlag.config.logLevel, 'error');
 });
 
 t.test('merge order: defaults < profile < file < environment < flags', async (t) => {

@@ -1,26 +1,27 @@
 /**
  * `edge-agent infer <image...> --model <id>`: runs a model on image files and prints one result
  * record per image (NDJSON), or a table with --pretty. A bad image is reported on stderr and
- * skipped; the others still run, and the exit status says some failed.
+ * skipped; the others still run, and the exit status says some failed. The model store, device id
+ * and inference settings come from the same configuration `run` would use (load-for-command.ts).
  */
 import { readFile, stat } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import type { Command } from 'commander';
 import { AgentError, exitCodes } from '../../errors/agent-error.js';
-import { ModelRunner } from '../../inference/model-runner.js';
+import { ModelRunner } from '../../pipeline/model-runner.js';
 import { inputErrors } from '../../preprocess/errors.js';
 import { DEFAULT_MAX_INPUT_PIXELS } from '../../preprocess/preprocessor.js';
 import type { ResultRecord } from '../../results/result-record.js';
 import { action } from '../action.js';
 import { cliLogger } from '../cli-logger.js';
-import { modelStoreFromFlags, storeFlagHelp, type StoreFlags } from '../model-store-from-flags.js';
+import { addConfigFlags, loadForCommand, modelStoreFor, type ConfigFlags } from '../load-for-command.js';
+import type { ProviderName } from '../../inference/providers.js';
 import { parseIntegerFlag, parseNumberFlag, parseProvidersFlag } from '../parse-flags.js';
 import { formatResultTable } from '../result-table.js';
 
 /** Files larger than this are refused before reading: no camera frame or photo comes near it. */
 const MAX_IMAGE_FILE_BYTES = 256 * 1024 * 1024;
 
-interface InferFlags extends StoreFlags {
+interface InferFlags extends ConfigFlags {
   model: string;
   threshold?: string;
   pretty?: boolean;
@@ -40,28 +41,31 @@ export function registerInferCommand(program: Command): void {
     .requiredOption('-m, --model <id>', 'model id (see `edge-agent models list`)')
     .option('-t, --threshold <score>', "minimum score to report, 0..1 (default: the model's manifest)")
     .option('--pretty', 'print a readable table instead of NDJSON')
-    .option('--provider <list>', 'execution providers to try in order, e.g. cuda,cpu (cpu is always the last resort)', 'cpu')
-    .option('--threads <n>', 'ONNX Runtime intra-op threads (0 = one per core)', '0')
-    .option('--device-id <id>', 'deviceId written into each record (default: the host name)')
+    .option('--provider <list>', 'execution providers to try in order, e.g. cuda,cpu (cpu is always the last resort; default: inference.executionProviders)')
+    .option('--threads <n>', 'ONNX Runtime intra-op threads, 0 = one per core (default: inference.intraOpThreads)')
+    .option('--device-id <id>', 'deviceId written into each record (default: the configured deviceId, see `edge-agent doctor`)')
     .option('--max-pixels <n>', `refuse images with more pixels than this (default: ${DEFAULT_MAX_INPUT_PIXELS})`)
     .option('--log-level <level>', 'stderr log level: error, warn, info, debug');
-  for (const [flags, help] of storeFlagHelp()) cmd.option(flags, help);
+  addConfigFlags(cmd, { models: true });
   cmd.addHelpText('after', '\nExit status: 0 all images ran, 2 usage, 3 model error, 4 some images could not be read or decoded.\nExample: edge-agent infer --model person-yolox-192 --from ../shared/models photo.jpg --pretty');
   cmd.action(action(async (images: string[], flags: InferFlags) => runInfer(images, flags)));
 }
 
 async function runInfer(images: string[], flags: InferFlags): Promise<number> {
   const threshold = flags.threshold === undefined ? undefined : parseNumberFlag('--threshold', flags.threshold, 0, 1);
-  const threads = parseIntegerFlag('--threads', flags.threads ?? '0', 0, 256);
-  const providers = parseProvidersFlag('--provider', flags.provider ?? 'cpu');
+  const threads = flags.threads === undefined ? undefined : parseIntegerFlag('--threads', flags.threads, 0, 256);
+  const providers = flags.provider === undefined ? undefined : parseProvidersFlag('--provider', flags.provider);
   const maxPixels = flags.maxPixels === undefined ? undefined : parseIntegerFlag('--max-pixels', flags.maxPixels, 1, 2 ** 32);
   const logger = cliLogger(flags.logLevel);
-  const store = modelStoreFromFlags(flags, logger);
+  // --device-id goes through the config layer so the schema checks it like any deviceId.
+  const { config } = loadForCommand(flags, { flags: { deviceId: flags.deviceId } });
+  const store = modelStoreFor(config, logger);
   const runner = await ModelRunner.load(store, flags.model, {
-    deviceId: flags.deviceId ?? hostname(),
+    deviceId: config.deviceId as string,
     logger,
-    executionProviders: providers,
-    intraOpThreads: threads,
+    executionProviders: providers ?? (config.inference.executionProviders as ProviderName[]),
+    intraOpThreads: threads ?? config.inference.intraOpThreads,
+    graphOptimization: config.inference.graphOptimization,
     ...(maxPixels === undefined ? {} : { maxInputPixels: maxPixels }),
   });
   let failed = 0;

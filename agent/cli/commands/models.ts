@@ -1,6 +1,7 @@
 /**
- * `edge-agent models pull|list|verify|info`: the model store from the shell. Pull verifies
- * sha256 and size before a file becomes visible; info checks the graph against the manifest.
+ * `edge-agent models pull|list|verify|info`: the model store from the shell, the same one `run`
+ * uses for the same configuration (load-for-command.ts). Pull verifies sha256 and size before a
+ * file becomes visible; info checks the graph against the manifest.
  */
 import type { Command } from 'commander';
 import { exitCodes } from '../../errors/agent-error.js';
@@ -10,7 +11,8 @@ import type { ModelManifest } from '../../models/manifest.js';
 import { action } from '../action.js';
 import { registerQuantizeCommand } from './quantize.js';
 import { cliLogger } from '../cli-logger.js';
-import { modelStoreFromFlags, storeFlagHelp, type StoreFlags } from '../model-store-from-flags.js';
+import { addConfigFlags } from '../load-for-command.js';
+import { modelStoreFromFlags, type StoreFlags } from '../model-store-from-flags.js';
 
 interface ModelsFlags extends StoreFlags {
   json?: boolean;
@@ -18,8 +20,7 @@ interface ModelsFlags extends StoreFlags {
 }
 
 function withStoreFlags(cmd: Command): Command {
-  for (const [flags, help] of storeFlagHelp()) cmd.option(flags, help);
-  return cmd;
+  return addConfigFlags(cmd, { models: true });
 }
 
 /** Registers `models` and its subcommands. */

@@ -4,24 +4,21 @@
  * the outbox and exits 0 within the configured bound.
  */
 import type { Command } from 'commander';
-import { executableSearchPath, greengrassEnvironment, serviceManagerEnvironment } from '../../config/environment.js';
-import type { EmbeddedBroker } from '../../runtime/embedded-broker.js';
+import { executableSearchPath, greengrassEnvironment, processEnvironment, serviceManagerEnvironment } from '../../config/environment.js';
+import type { EmbeddedBroker } from '../embedded-broker.js';
 import { createSdNotifier, watchdogIntervalMs } from '../../health/sd-notify.js';
-import { formatStatus } from '../../runtime/status-line.js';
-import { loadConfig } from '../../config/load-config.js';
+import { formatStatus } from '../status-line.js';
 import { createLogger } from '../../log/logger.js';
 import { AgentRuntime } from '../../runtime/agent-runtime.js';
-import { followGreengrassConfiguration } from '../../runtime/greengrass-config.js';
-import { demoConfig } from '../../runtime/demo-config.js';
-import { startStatusLine } from '../../runtime/status-line.js';
+import { followGreengrassConfiguration } from '../../greengrass/follow-configuration.js';
+import { demoConfig } from '../demo-config.js';
+import { startStatusLine } from '../status-line.js';
 import { action } from '../action.js';
+import { addConfigFlags, commandConfigFile, loadForCommand, type ConfigFlags } from '../load-for-command.js';
 import { parseIntegerFlag } from '../parse-flags.js';
 
-interface RunFlags {
-  config?: string;
-  dataDir?: string;
+interface RunFlags extends ConfigFlags {
   broker?: string;
-  profile?: string;
   healthPort?: string;
   logLevel?: string;
   demoImages?: string;
@@ -31,11 +28,9 @@ interface RunFlags {
 
 /** Registers `run`. */
 export function registerRunCommand(program: Command): void {
-  program
-    .command('run')
-    .description('run the agent: cameras, models, outbox, health server (and publishing when configured)')
-    .option('-c, --config <file>', 'YAML configuration (default: $EDGE_AGENT_CONFIG, else the built-in demo)')
-    .option('--data-dir <dir>', 'where the outbox and pulled models live (overrides the configuration)')
+  const cmd = program.command('run').description('run the agent: cameras, models, outbox, health server (and publishing when configured)');
+  addConfigFlags(cmd, { models: true });
+  cmd
     .option('--broker <url>', 'publish to this MQTT broker (mqtt://host:1883, mqtts://host:8883), overriding the configuration')
     .option('--profile <id>', 'device profile (default: detected from the board)')
     .option('--health-port <port>', 'health server port (0 picks a free one)')
@@ -43,24 +38,22 @@ export function registerRunCommand(program: Command): void {
     .option('--demo-images <dir>', 'images the demo configuration replays (default: ../shared/images beside the package)')
     .option('--exit-when-done', 'exit once every files source has played its images (sources set to loop never end)')
     .option('--no-status', 'do not print the status line')
-    .addHelpText('after', '\nWithout --config the built-in demo runs: the files source over sample images with the person model.\nConfiguration: docs/configuration.md. Stop with Ctrl-C or SIGTERM.')
+    .addHelpText('after', '\nWithout --config, EDGE_AGENT_CONFIG or /etc/edge-agent/config.yaml the built-in demo runs: the files source over sample images with the person model.\nConfiguration: docs/configuration.md. Stop with Ctrl-C or SIGTERM.')
     .action(action(async (flags: RunFlags) => runAgent(flags)));
 }
 
 async function runAgent(flags: RunFlags): Promise<number> {
-  const useDemo = flags.config === undefined && process.env['EDGE_AGENT_CONFIG'] === undefined;
+  const useDemo = commandConfigFile(flags) === undefined;
   const healthPort = flags.healthPort === undefined ? undefined : parseIntegerFlag('--health-port', flags.healthPort, 0, 65535);
-  const baseFlags = {
-    dataDir: flags.dataDir,
+  // run's own flags, on top of --data-dir, --model-dir and --from (which loadForCommand adds).
+  const runFlags = {
     logLevel: flags.logLevel as never,
     ...(healthPort === undefined ? {} : { health: { port: healthPort } }),
   };
   const load = (publish: Record<string, unknown> | undefined) =>
-    loadConfig({
-      file: flags.config,
-      profile: flags.profile,
+    loadForCommand(flags, {
       document: useDemo ? { values: demoConfig(flags.demoImages), label: 'the built-in demo configuration' } : undefined,
-      flags: { ...baseFlags, ...(publish === undefined ? {} : { publish: publish as never }) },
+      flags: { ...runFlags, ...(publish === undefined ? {} : { publish: publish as never }) },
     });
   let loaded = load(flags.broker === undefined ? undefined : { transport: 'mqtt', brokerUrl: flags.broker });
   // The demo with nowhere to publish gets a broker and a subscriber of its own, so results are
@@ -69,7 +62,7 @@ async function runAgent(flags: RunFlags): Promise<number> {
   if (useDemo && loaded.config.publish.transport === 'none') {
     const thing = loaded.config.publish.thingName ?? (loaded.config.deviceId as string);
     // Imported here: aedes and mqtt.js are only needed by the demo (and mqtt.js by the mqtt transport).
-    const { startEmbeddedBroker } = await import('../../runtime/embedded-broker.js');
+    const { startEmbeddedBroker } = await import('../embedded-broker.js');
     embedded = await startEmbeddedBroker([`edge-agent/${thing}/#`]);
     loaded = load({ transport: 'mqtt', brokerUrl: embedded.url, mqttVersion: '3.1.1' });
   }
@@ -86,12 +79,13 @@ async function runAgent(flags: RunFlags): Promise<number> {
           socketPath: nucleus.socketPath,
           authToken: nucleus.authToken,
           loadFrom: (values) =>
-            loadConfig({
-              profile: flags.profile,
+            // No file at all: a file named by a flag, EDGE_AGENT_CONFIG or the default path would
+            // win over the document, and the component configuration must.
+            loadForCommand({ ...flags, config: undefined }, {
               document: { values, label: 'the Greengrass component configuration key `agent`' },
-              flags: baseFlags,
-              // A config file named in the environment would win over the document; the component configuration must.
-              env: { ...process.env, EDGE_AGENT_CONFIG: undefined },
+              flags: runFlags,
+              defaultFile: null,
+              env: { ...processEnvironment(), EDGE_AGENT_CONFIG: undefined },
             }).config,
           isDraining: () => runtime.publishing?.publisher.isReady() === true && runtime.outbox.status().pendingRows > 0,
           logger: logger.child({ part: 'greengrass-config' }),
