@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cliErrors } from '../cli/errors.js';
+import { cliErrors } from './errors.js';
 
 const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -3,7 +3,7 @@
  * terminal it rewrites itself in place every second; otherwise it prints a plain line every
  * `plainIntervalMs`, so a journal gets a pulse without a line per frame.
  */
-import type { RuntimeStatus } from './agent-runtime.js';
+import type { RuntimeStatus } from '../runtime/agent-runtime.js';
 
 /** Formats one status line. */
 export function formatStatus(s: RuntimeStatus, extra = ''): string {

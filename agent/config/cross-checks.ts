@@ -3,7 +3,7 @@
  * ("must match then schema"): options a source type needs, a publish transport's needs, unique
  * camera names, and a rate given two ways.
  */
-import { childPath, type ConfigProblem } from './problems.js';
+import { childPath, type SchemaProblem } from '../errors/schema-errors.js';
 import type { AgentConfig } from './schema.js';
 
 const sourceNeeds: Readonly<Record<string, { keys: readonly ('path' | 'glob' | 'device' | 'url' | 'pipeline')[]; text: string }>> = {
@@ -15,8 +15,8 @@ const sourceNeeds: Readonly<Record<string, { keys: readonly ('path' | 'glob' | '
 };
 
 /** Problems no single key shows; empty when the config is consistent. */
-export function crossCheck(config: AgentConfig): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
+export function crossCheck(config: AgentConfig): SchemaProblem[] {
+  const problems: SchemaProblem[] = [];
   const seen = new Map<string, number>();
   config.cameras.forEach((camera, i) => {
     const at = childPath('cameras', i);

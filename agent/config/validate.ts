@@ -5,7 +5,7 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import { configSchema } from './schema.js';
-import { problemsFromAjv, type ConfigProblem } from './problems.js';
+import { problemsFromAjv, type SchemaProblem } from '../errors/schema-errors.js';
 import type { SchemaNode } from './schema-walk.js';
 
 function newAjv(useDefaults: boolean): Ajv {
@@ -31,13 +31,13 @@ let fullValidator: ValidateFunction | undefined;
 let layerValidator: ValidateFunction | undefined;
 
 /** Problems in one layer, which is left unchanged. */
-export function checkLayer(layer: unknown): ConfigProblem[] {
+export function checkLayer(layer: unknown): SchemaProblem[] {
   layerValidator ??= newAjv(false).compile(layerSchema(configSchema as SchemaNode));
   return layerValidator(layer) ? [] : problemsFromAjv(layerValidator.errors ?? [], layer);
 }
 
 /** Problems in the merged config; on success `config` has every default filled in (in place). */
-export function checkMerged(config: Record<string, unknown>): ConfigProblem[] {
+export function checkMerged(config: Record<string, unknown>): SchemaProblem[] {
   fullValidator ??= newAjv(true).compile(configSchema);
   return fullValidator(config) ? [] : problemsFromAjv(fullValidator.errors ?? [], config);
 }

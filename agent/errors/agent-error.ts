@@ -1,6 +1,6 @@
 /**
  * The one error type the agent throws. Every failure a person or a program may act on carries a
- * stable `code` from the catalogue (agent/errors/catalogue.ts, documented in docs/errors.md), so
+ * stable `code` from the catalogue (agent/docs/catalogue.ts, documented in docs/errors.md), so
  * logs, metrics and exit codes never depend on message wording.
  */
 

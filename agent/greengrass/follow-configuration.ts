@@ -23,10 +23,10 @@ import {
   sendConfigurationValidityReport,
   subscribeToConfigurationUpdate,
   subscribeToValidateConfigurationUpdates,
-} from '../publish/greengrass-ipc/configuration-operations.js';
-import { IpcClient, IpcServiceError, type IpcSubscription } from '../publish/greengrass-ipc/ipc-client.js';
-import { deferComponentUpdate, subscribeToComponentUpdates, type ComponentUpdateEvent } from '../publish/greengrass-ipc/lifecycle-operations.js';
-import type { ReconfigureResult } from './agent-runtime.js';
+} from './configuration-operations.js';
+import { IpcClient, IpcServiceError, type IpcSubscription } from './ipc-client.js';
+import { deferComponentUpdate, subscribeToComponentUpdates, type ComponentUpdateEvent } from './lifecycle-operations.js';
+import type { ReconfigureResult } from '../config/reconfigure-result.js';
 
 /** The component configuration key that holds the agent's configuration (greengrass/recipes/agent.recipe.json). */
 export const AGENT_CONFIGURATION_KEY = 'agent';

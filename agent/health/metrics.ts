@@ -55,6 +55,14 @@ export interface AgentMetrics {
   resultsPublished(count: number): void;
   /** The publisher's connection state. */
   publisherConnected(connected: boolean): void;
+  /** `count` more connect attempts by the publisher (successful or not). */
+  publishConnectAttempts(count: number): void;
+  /** `count` more failed connect attempts, by cause (unreachable, tls, refused, timeout, other). */
+  publishConnectFailures(cause: string, count: number): void;
+  /** `count` more established connections ended, by cause (session-taken-over, ack-timeout, disconnected). */
+  publishConnectionsLost(cause: string, count: number): void;
+  /** `count` more outbox calls of the drainer failed, by operation (read, acknowledge, compact, ...). */
+  publishOutboxFailures(operation: string, count: number): void;
   /** The variant selector replaced the runner of `model` (a base model id) with variant `to`. */
   variantSwitched(model: string, from: string, to: string, reason: string): void;
   /** `variant` is now the one running for `model` (the previous one's series is removed). */
@@ -110,6 +118,10 @@ export function createAgentMetrics(options: AgentMetricsOptions = {}): AgentMetr
   const rebuilds = new Counter({ name: 'edge_agent_session_rebuilds_total', help: 'Inference sessions rebuilt after a stuck inference.', labelNames: ['model'] as const, registers });
   const published = new Counter({ name: 'edge_agent_results_published_total', help: 'Results acknowledged by the broker.', registers });
   const connected = new Gauge({ name: 'edge_agent_publisher_connected', help: '1 while the publisher is connected, else 0.', registers });
+  const connectAttempts = new Counter({ name: 'edge_agent_publish_connect_attempts_total', help: 'Connect attempts by the publisher, successful or not.', registers });
+  const connectFailures = new Counter({ name: 'edge_agent_publish_connect_failures_total', help: 'Failed connect attempts, by cause (unreachable, tls, refused, timeout, other).', labelNames: ['cause'] as const, registers });
+  const connectionsLost = new Counter({ name: 'edge_agent_publish_connections_lost_total', help: 'Established connections that ended, by cause (session-taken-over, ack-timeout, disconnected).', labelNames: ['cause'] as const, registers });
+  const publishOutboxFailures = new Counter({ name: 'edge_agent_publish_outbox_failures_total', help: 'Outbox calls of the drainer that failed and were retried, by operation.', labelNames: ['operation'] as const, registers });
   const variantSwitches = new Counter({
     name: 'edge_agent_model_variant_switches_total',
     help: 'Changes of the variant running for a model, by previous and new variant and reason (initial, over-budget, headroom, remeasured).',
@@ -142,6 +154,10 @@ export function createAgentMetrics(options: AgentMetricsOptions = {}): AgentMetr
     sessionRebuilt: (model: string) => rebuilds.inc({ model }),
     resultsPublished: (count: number) => published.inc(count),
     publisherConnected: (isConnected: boolean) => connected.set(isConnected ? 1 : 0),
+    publishConnectAttempts: (count: number) => connectAttempts.inc(count),
+    publishConnectFailures: (cause: string, count: number) => connectFailures.inc({ cause }, count),
+    publishConnectionsLost: (cause: string, count: number) => connectionsLost.inc({ cause }, count),
+    publishOutboxFailures: (operation: string, count: number) => publishOutboxFailures.inc({ operation }, count),
     variantSwitched: (model: string, from: string, to: string, reason: string) => variantSwitches.inc({ model, from, to, reason }),
     variantInUse: (model: string, variant: string) => {
       const previous = variantNow.get(model);

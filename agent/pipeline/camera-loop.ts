@@ -11,11 +11,9 @@ import { LatestFrame } from '../capture/latest-frame.js';
 import { AgentError } from '../errors/agent-error.js';
 import type { AgentMetrics } from '../health/metrics.js';
 import type { ReadinessTracker } from '../health/readiness.js';
-import type { RunnerPool } from '../inference/runner-pool.js';
+import type { RunnerPool } from './runner-pool.js';
 import type { Logger } from '../log/logger.js';
 import { LogThrottle } from '../log/throttle.js';
-import type { Outbox } from '../outbox/outbox.js';
-import { resultEntry } from '../publish/result-entry.js';
 import type { ResultRecord } from '../results/result-record.js';
 import type { ChangeGate } from './change-gate.js';
 import { pipelineErrors } from './errors.js';
@@ -30,6 +28,15 @@ export interface CameraModel {
   topic: string;
 }
 
+/**
+ * Where kept results go. The composition root backs it with the outbox (through the payload
+ * guard); the loop only knows that `keep` stores the record or throws.
+ */
+export interface ResultStore {
+  /** Stores one kept record for `topic`; throws when it cannot (a full disk, a broken database). */
+  keep(record: ResultRecord, topic: string): void;
+}
+
 /** Everything a camera loop works with; the composition root builds these. */
 export interface CameraLoopOptions {
   name: string;
@@ -39,7 +46,7 @@ export interface CameraLoopOptions {
   gate: ChangeGate | undefined;
   models: readonly CameraModel[];
   runners: RunnerPool;
-  outbox: Outbox;
+  store: ResultStore;
   metrics: AgentMetrics;
   readiness: ReadinessTracker;
   logger: Logger;
@@ -190,7 +197,7 @@ export class CameraLoop {
       const { record: kept } = model.policy.apply(record, Date.now());
       if (kept === undefined) continue;
       try {
-        this.o.outbox.enqueue(resultEntry(kept, model.topic));
+        this.o.store.keep(kept, model.topic);
       } catch (err) {
         // A full disk or a broken database must not stop inference: count, log (bounded), go on.
         this.counters.enqueueFailures++;

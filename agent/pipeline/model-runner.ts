@@ -11,7 +11,7 @@ import { createDecoder } from '../postprocess/create-decoder.js';
 import type { Decoder } from '../postprocess/decoder.js';
 import { RESULT_SCHEMA_VERSION, type ResultRecord } from '../results/result-record.js';
 import { newResultId } from '../results/result-id.js';
-import { ModelSession, type SessionOptions } from './model-session.js';
+import { ModelSession, type SessionOptions } from '../inference/model-session.js';
 
 /** What a runner needs beyond the model. */
 export interface RunnerOptions extends SessionOptions {

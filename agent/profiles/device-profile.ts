@@ -8,8 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
-import { checkLayer } from '../config/validate.js';
-import { problemsFromAjv } from '../config/problems.js';
+import { problemsFromAjv } from '../errors/schema-errors.js';
 import { describeError } from '../errors/agent-error.js';
 import { profileErrors } from './errors.js';
 
@@ -69,12 +68,8 @@ export function readDeviceProfile(file: string): DeviceProfile {
     const problems = problemsFromAjv(validateProfileFile.errors ?? [], doc);
     throw profileErrors.EDGE_PROFILE_INVALID(`Invalid device profile ${file}: ${problems.map((p) => p.message).join('; ')}`, { file, problems });
   }
+  // Its `config` section is a config layer, checked by config/load-config.ts like every other layer.
   const profile = doc as Omit<DeviceProfile, 'file'>;
-  const problems = checkLayer(profile.config);
-  if (problems.length > 0) {
-    const text = problems.map((p) => p.message).join('; ');
-    throw profileErrors.EDGE_PROFILE_INVALID(`Invalid device profile ${file}, in its config section: ${text}`, { file, problems });
-  }
   return { ...profile, file };
 }
 

@@ -9,12 +9,12 @@
  * operations are certificate, component, configuration, IoT Core and topic subscriptions), so
  * this transport cannot see the core's cloud connection: `isReady()` reflects the IPC socket.
  *
- * The wire client is ours (greengrass-ipc/), not the SDK's greengrasscoreipc: the SDK's native
+ * The wire client is ours (agent/greengrass/), not the SDK's greengrasscoreipc: the SDK's native
  * binding crashed the process when the nucleus went away with requests in flight.
  */
 import type { Logger } from '../log/logger.js';
 import { publishErrors } from './errors.js';
-import { IpcClient, IpcServiceError } from './greengrass-ipc/ipc-client.js';
+import { IpcClient, IpcServiceError } from '../greengrass/ipc-client.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, type DisconnectListener, type OutgoingMessage, type PublishOutcome, type Publisher } from './publisher.js';
 
 /** Where the nucleus listens and the token that proves we are its component. */

@@ -5,7 +5,7 @@
  */
 import { AgentError } from '../errors/agent-error.js';
 import type { Frame } from '../capture/frame.js';
-import type { ModelRunner } from '../inference/model-runner.js';
+import type { ModelRunner } from '../pipeline/model-runner.js';
 import type { Box, Detection, ResultRecord } from '../results/result-record.js';
 
 /** IoU at or above which two boxes of the same label count as the same detection. */

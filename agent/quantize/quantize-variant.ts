@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { ModelRunner } from '../inference/model-runner.js';
+import { ModelRunner } from '../pipeline/model-runner.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import type { ModelManifest } from '../models/manifest.js';
 import type { ModelStore } from '../models/model-store.js';

@@ -6,26 +6,30 @@
  */
 import { join } from 'node:path';
 import { createFrameSource } from '../capture/create-frame-source.js';
+import { ReopeningFrameSource } from '../capture/reopening-source.js';
+import type { CaptureContext } from '../capture/source-options.js';
 import type { LoadedConfig } from '../config/load-config.js';
+import type { ReconfigureResult } from '../config/reconfigure-result.js';
 import type { AgentConfig, CameraConfig } from '../config/schema.js';
 import { createAgentMetrics, type AgentMetrics } from '../health/metrics.js';
 import { startHealthServer, type HealthServer } from '../health/health-server.js';
 import { ReadinessTracker, type TrackedCamera } from '../health/readiness.js';
 import type { ProviderName } from '../inference/providers.js';
-import { RunnerPool } from '../inference/runner-pool.js';
+import { RunnerPool } from '../pipeline/runner-pool.js';
 import type { Logger } from '../log/logger.js';
 import { openModelStore } from '../models/model-store.js';
 import { SqliteOutbox, outboxPath } from '../outbox/index.js';
 import { ChangeGate } from '../pipeline/change-gate.js';
 import { CameraLoop, type CameraLoopSettings } from '../pipeline/camera-loop.js';
 import { ReportPolicy } from '../pipeline/report-policy.js';
+import { resultEntry } from '../publish/result-entry.js';
 import { renderTopic } from '../publish/topics.js';
 import type { ResultRecord } from '../results/result-record.js';
 import { restartOnlyChanges } from './restart-only.js';
 import { createPublisher, startPublishing, type HeartbeatSource, type Publishing } from './publishing.js';
 import type { GreengrassEnvironment } from '../config/environment.js';
-import { VariantController } from './variant-controller.js';
-import { intervalMsFor, sourceOptionsFor } from './source-options.js';
+import { VariantController } from '../variants/variant-controller.js';
+import { cameraSettingsFor, resolveConfig } from './resolve.js';
 
 /** What the runtime needs from outside besides the config. */
 export interface RuntimeDeps {
@@ -50,17 +54,6 @@ export interface RuntimeStatus {
   oldestPendingAgeMs: number | null;
 }
 
-/** What a live reconfiguration changed, and what waits for a restart. */
-export interface ReconfigureResult {
-  camerasUpdated: string[];
-  camerasRestarted: string[];
-  camerasAdded: string[];
-  camerasRemoved: string[];
-  modelsLoaded: string[];
-  modelsUnloaded: string[];
-  /** Keys whose new value only applies after a restart (outbox path, transport, ...). */
-  needsRestart: string[];
-}
 
 /** A started agent. */
 export class AgentRuntime {
@@ -98,39 +91,32 @@ export class AgentRuntime {
   /** Builds and starts every part; on failure, whatever was started is stopped again. */
   static async start(loaded: LoadedConfig, deps: RuntimeDeps): Promise<AgentRuntime> {
     const config = loaded.config;
+    const resolved = resolveConfig(config);
     const logger = deps.logger;
-    const dataDir = config.dataDir as string;
-    logger.info({ deviceId: config.deviceId, profile: loaded.profile.profile.id, profileReason: loaded.profile.reason, configFile: loaded.file, dataDir }, 'agent starting');
+    const dataDir = resolved.dataDir;
+    logger.info({ deviceId: config.deviceId, deviceIdSource: loaded.identity.source, deviceIdFrom: loaded.identity.from, profile: loaded.profile.profile.id, profileReason: loaded.profile.reason, configFile: loaded.file, dataDir }, 'agent starting');
 
     const metrics = createAgentMetrics();
     const readiness = new ReadinessTracker({ cameras: trackedCameras(config), models: modelIdsOf(config) });
     const outbox = SqliteOutbox.open({
-      path: outboxPath(dataDir),
+      ...resolved.outbox,
       logger,
-      maxRows: config.outbox.maxRows,
-      maxBytes: config.outbox.maxBytes,
-      maxAgeMs: config.outbox.maxAgeSeconds == null ? null : config.outbox.maxAgeSeconds * 1000,
-      minFreeDiskBytes: config.outbox.minFreeDiskBytes,
-      diskHeadroomBytes: config.outbox.diskHeadroomBytes,
-      synchronous: config.outbox.synchronous,
       onDropped: (reason, rows) => metrics.outboxDropped(reason, rows),
-      deliveredRetentionMs: config.outbox.retentionSeconds * 1000,
-      dropRecordFields: { deviceId: config.deviceId },
+      dropRecordFields: { deviceId: resolved.deviceId },
     });
     if (outbox.recovery !== null) {
       metrics.outboxRecreated();
       logger.error({ recovery: outbox.recovery }, 'OUTBOX DATABASE WAS UNUSABLE: moved aside and replaced by a new one');
     }
-    const modelDir = (config.models.dir as string | undefined) ?? join(dataDir, 'models');
-    const store = openModelStore({ modelDir, mirrorDir: config.models.mirror, logger });
+    const store = openModelStore({ modelDir: resolved.models.dir, mirrorDir: resolved.models.mirror, logger });
     const runners = new RunnerPool(
       store,
       {
-        deviceId: config.deviceId as string,
+        deviceId: resolved.deviceId,
         logger,
-        executionProviders: config.inference.executionProviders as ProviderName[],
-        intraOpThreads: config.inference.intraOpThreads,
-        graphOptimization: config.inference.graphOptimization,
+        executionProviders: resolved.inference.executionProviders,
+        intraOpThreads: resolved.inference.intraOpThreads,
+        graphOptimization: resolved.inference.graphOptimization,
       },
       (runner, id) => {
         // `id` is the configured model; the runner may be one of its variants.
@@ -157,7 +143,17 @@ export class AgentRuntime {
       const onKept = deps.onKept;
       const wired: RuntimeDeps = { ...deps, onKept: (record) => { notify?.(); onKept?.(record); } };
       runtime = new AgentRuntime(config, wired, { metrics, readiness, outbox, runners, health, publishing, variants });
-      for (const camera of config.cameras) await runtime.startCamera(camera, config);
+      // One camera that cannot open never takes the others down: it is retried with backoff, and
+      // only when every camera failed for good (a missing program) is there nothing left to run.
+      const failedForGood: unknown[] = [];
+      for (const camera of config.cameras) {
+        try {
+          await runtime.startCamera(camera, config, true);
+        } catch (err) {
+          failedForGood.push(err);
+        }
+      }
+      if (failedForGood.length > 0 && failedForGood.length === config.cameras.length) throw failedForGood[0];
     } catch (err) {
       if (runtime !== undefined) await Promise.allSettled([...runtime.loops.values()].map((c) => c.stop()));
       await publishing?.stop();
@@ -295,40 +291,57 @@ export class AgentRuntime {
   }
 
   private settingsFor(camera: CameraConfig, config: AgentConfig, previous?: CameraConfig): CameraLoopSettings {
-    const thingName = config.publish.thingName ?? (config.deviceId as string);
+    const settings = cameraSettingsFor(camera, config);
+    const before = previous === undefined ? undefined : cameraSettingsFor(previous, config);
     const existing = previous === undefined ? undefined : this.loops.get(camera.name);
+    const threshold = settings.changeGateThreshold;
     return {
-      intervalMs: intervalMsFor(camera),
+      intervalMs: settings.intervalMs,
       // Keep a gate (and its reference frame) when its settings did not change.
-      gate: !camera.changeGate.enabled
-        ? undefined
-        : previous !== undefined && JSON.stringify(previous.changeGate) === JSON.stringify(camera.changeGate) && existing?.gate !== undefined
-          ? existing.gate
-          : new ChangeGate(camera.changeGate.threshold),
-      models: camera.models.map((m) => {
+      gate: threshold === undefined ? undefined : before?.changeGateThreshold === threshold && existing?.gate !== undefined ? existing.gate : new ChangeGate(threshold),
+      models: settings.models.map((m) => {
         // A policy keeps its memory of the last kept result unless the policy itself changed.
         const kept = existing?.models.find((x) => x.id === m.id);
-        const prevModel = previous?.models.find((x) => x.id === m.id);
+        const prevModel = before?.models.find((x) => x.id === m.id);
         const samePolicy = kept !== undefined && prevModel !== undefined && JSON.stringify(prevModel.report) === JSON.stringify(m.report);
-        return {
-          id: m.id,
-          threshold: m.threshold,
-          policy: samePolicy ? kept.policy : new ReportPolicy({ policy: m.report.policy, heartbeatSeconds: m.report.heartbeatSeconds, minScore: m.report.minScore }),
-          topic: renderTopic(config.publish.topics.results, { thingName, modelId: m.id }),
-        };
+        return { id: m.id, threshold: m.threshold, policy: samePolicy ? kept.policy : new ReportPolicy(m.report), topic: m.topic };
       }),
-      stuckTimeoutMs: config.inference.timeoutMs,
+      stuckTimeoutMs: resolveConfig(config).inference.timeoutMs,
     };
   }
 
-  private async startCamera(camera: CameraConfig, config: AgentConfig): Promise<void> {
-    const source = createFrameSource(sourceOptionsFor(camera, config), { logger: this.logger.child({ camera: camera.name }), searchPath: this.deps.executableSearchPath });
+  /**
+   * Starts one camera's loop. With `reopen`, a camera that cannot be opened yet is retried with the
+   * source's restart backoff while everything else runs, and only a failure no retry can fix
+   * rejects; without it (a live reconfiguration) any open failure rejects, so the old source stays.
+   * Restarts are counted in `edge_agent_camera_restarts_total` and shown by `/readyz` until the next frame.
+   */
+  private async startCamera(camera: CameraConfig, config: AgentConfig, reopen = false): Promise<void> {
+    const name = camera.name;
+    const options = cameraSettingsFor(camera, config).source;
+    const context: CaptureContext = {
+      logger: this.logger.child({ camera: name }),
+      searchPath: this.deps.executableSearchPath,
+      devDir: '/dev',
+      onRestart: (reason, cause) => {
+        this.metrics.cameraRestarted(name, reason);
+        this.metrics.errorCounted(cause.code);
+        this.readiness.cameraDown(name, cause.message);
+      },
+      onFailed: (cause) => {
+        this.metrics.errorCounted(cause.code);
+        this.readiness.cameraFailed(name, cause.message);
+      },
+    };
+    const source = reopen
+      ? new ReopeningFrameSource({ name, create: () => createFrameSource(options, context), backoff: { initialMs: camera.source.restartBackoffInitialMs, maxMs: camera.source.restartBackoffMaxMs } }, context)
+      : createFrameSource(options, context);
     const loop = new CameraLoop({
       name: camera.name,
       source,
       ...this.settingsFor(camera, config),
       runners: this.runners,
-      outbox: this.outbox,
+      store: { keep: (record, topic) => { this.outbox.enqueue(resultEntry(record, topic)); } },
       metrics: this.metrics,
       readiness: this.readiness,
       logger: this.logger,
@@ -354,5 +367,5 @@ function modelIdsOf(config: AgentConfig): string[] {
 }
 
 function trackedCameras(config: AgentConfig): TrackedCamera[] {
-  return config.cameras.map((c) => ({ name: c.name, staleAfterMs: Math.max(c.source.stallTimeoutMs, 2 * intervalMsFor(c)) }));
+  return config.cameras.map((c) => ({ name: c.name, staleAfterMs: cameraSettingsFor(c, config).staleAfterMs }));
 }

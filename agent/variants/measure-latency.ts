@@ -4,7 +4,7 @@
  * frames. One candidate is loaded at a time, so measuring never holds two models in memory.
  */
 import type { Frame } from '../capture/frame.js';
-import { ModelRunner, type RunnerOptions } from '../inference/model-runner.js';
+import { ModelRunner, type RunnerOptions } from '../pipeline/model-runner.js';
 import type { ModelStore } from '../models/model-store.js';
 import type { VariantCandidate } from './candidates.js';
 import type { MeasuredCandidate } from './variant-selector.js';

@@ -11,13 +11,13 @@ import type { Frame } from '../capture/frame.js';
 import type { AgentConfig, CameraConfig } from '../config/schema.js';
 import { AgentError } from '../errors/agent-error.js';
 import type { AgentMetrics } from '../health/metrics.js';
-import type { RunnerPool } from '../inference/runner-pool.js';
+import type { RunnerPool } from '../pipeline/runner-pool.js';
 import type { Logger } from '../log/logger.js';
 import type { ModelStore } from '../models/model-store.js';
-import { variantCandidates, type VariantCandidate } from '../variants/candidates.js';
-import { measureCandidates, type MeasureOptions } from '../variants/measure-latency.js';
-import { VariantSelector, type MeasuredCandidate, type VariantSwitch } from '../variants/variant-selector.js';
-import { intervalMsFor } from './source-options.js';
+import { variantCandidates, type VariantCandidate } from './candidates.js';
+import { measureCandidates, type MeasureOptions } from './measure-latency.js';
+import { VariantSelector, type MeasuredCandidate, type VariantSwitch } from './variant-selector.js';
+import { intervalMsFor } from '../config/camera-interval.js';
 
 /** What the controller works with; `config`, `store`, `pool`, `metrics` and `logger` are the runtime's own. */
 export interface VariantControllerOptions {

@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ModelRunner } from '../../agent/inference/model-runner.js';
+import { ModelRunner } from '../../agent/pipeline/model-runner.js';
 import { ModelSession } from '../../agent/inference/model-session.js';
 import { silentLogger } from '../../agent/log/logger.js';
 import { planGeometry } from '../../agent/preprocess/geometry.js';

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { ModelRunner } from '../../agent/inference/model-runner.js';
+import { ModelRunner } from '../../agent/pipeline/model-runner.js';
 import { silentLogger } from '../../agent/log/logger.js';
 import { sharedModel } from '../helpers/shared.js';
 import { testStore } from '../helpers/test-store.js';

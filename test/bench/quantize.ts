@@ -12,7 +12,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ModelRunner } from '../../agent/inference/model-runner.js';
+import { ModelRunner } from '../../agent/pipeline/model-runner.js';
 import { silentLogger } from '../../agent/log/logger.js';
 import { bundledManifestDir } from '../../agent/models/manifest-loader.js';
 import { ModelStore } from '../../agent/models/model-store.js';

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { errorCatalogue } from '../../agent/errors/catalogue.js';
-import { cataloguePath, declaringFiles, errorsDocPath, renderCatalogueModule, renderErrorsDoc } from '../../agent/errors/errors-doc.js';
+import { errorCatalogue } from '../../agent/docs/catalogue.js';
+import { cataloguePath, declaringFiles, errorsDocPath, renderCatalogueModule, renderErrorsDoc } from '../../agent/docs/errors-doc.js';
 
 t.test('catalogue.ts imports every file that declares error codes', async (t) => {
   t.equal(readFileSync(cataloguePath, 'utf8'), renderCatalogueModule(declaringFiles()), 'run `npm run docs:errors`');

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { configDocPath, renderConfigDoc } from '../../agent/config/config-doc.js';
+import { configDocPath, renderConfigDoc } from '../../agent/docs/config-doc.js';
 import { envBindings } from '../../agent/config/env-layer.js';
 import { configSchema } from '../../agent/config/schema.js';
 import { formatKeyPath, schemaKeys, type SchemaNode } from '../../agent/config/schema-walk.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../agent/config/load-config.js';
 import { silentLogger } from '../../agent/log/logger.js';
 import { AgentRuntime } from '../../agent/runtime/agent-runtime.js';
-import { followGreengrassConfiguration, type GreengrassConfigFollower, type GreengrassConfigOptions } from '../../agent/runtime/greengrass-config.js';
+import { followGreengrassConfiguration, type GreengrassConfigFollower, type GreengrassConfigOptions } from '../../agent/greengrass/follow-configuration.js';
 import { startNucleusDouble, type NucleusDouble } from '../publish/helpers/nucleus-double.js';
 import { until } from '../publish/helpers/until.js';
 import { sharedImage, sharedModels } from '../helpers/shared.js';

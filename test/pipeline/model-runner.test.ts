@@ -1,7 +1,7 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
-import { ModelRunner } from '../../agent/inference/model-runner.js';
+import { ModelRunner } from '../../agent/pipeline/model-runner.js';
 import { silentLogger } from '../../agent/log/logger.js';
 import type { Detection, ResultRecord } from '../../agent/results/result-record.js';
 import { sharedImage } from '../helpers/shared.js';

@@ -1,17 +1,24 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadConfig } from '../../agent/config/load-config.js';
+import { checkLayer } from '../../agent/config/validate.js';
 import { loadDeviceProfiles, readDeviceProfile } from '../../agent/profiles/device-profile.js';
 import { sharedModels } from '../helpers/shared.js';
 
-t.test('a profile with an unknown config key is refused with the file and a suggestion', async (t) => {
+t.test('a profile with an unknown config key is refused, when chosen, with the file and a suggestion', async (t) => {
   const dir = t.testdir({
     'bad.yaml': 'id: bad\nname: Bad\nmatch: { arch: [x64] }\nconfig:\n  inference:\n    intraOpTreads: 2\n',
   });
-  t.throws(() => readDeviceProfile(join(dir, 'bad.yaml')), {
-    code: 'EDGE_PROFILE_INVALID',
-    message: /bad\.yaml, in its config section: Unknown key inference\.intraOpTreads; did you mean inference\.intraOpThreads\?/,
+  t.ok(readDeviceProfile(join(dir, 'bad.yaml')), 'the file itself has the shape of a profile');
+  t.throws(() => loadConfig({ profilesDir: dir, profile: 'bad', env: {}, document: { values: {}, label: 'test' } }), {
+    code: 'EDGE_CONFIG_INVALID',
+    message: /Unknown key inference\.intraOpTreads; did you mean inference\.intraOpThreads\?.*\(in device profile .*bad\.yaml\)/,
   });
+});
+
+t.test('the config section of every shipped profile is a valid config layer', async (t) => {
+  for (const p of loadDeviceProfiles()) t.same(checkLayer(p.config), [], p.id);
 });
 
 t.test('a profile file missing its match rule, or not YAML, is refused', async (t) => {

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { ModelRunner } from '../../agent/inference/model-runner.js';
+import { ModelRunner } from '../../agent/pipeline/model-runner.js';
 import { silentLogger } from '../../agent/log/logger.js';
 import { boxIou, compareVariant, matchDetections } from '../../agent/quantize/agreement.js';
 import { compositeScenes } from '../../agent/quantize/eval-scenes.js';

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ModelRunner } from '../../agent/inference/model-runner.js';
+import { ModelRunner } from '../../agent/pipeline/model-runner.js';
 import { silentLogger } from '../../agent/log/logger.js';
 import { bundledManifestDir } from '../../agent/models/manifest-loader.js';
 import { ModelStore } from '../../agent/models/model-store.js';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { FilesSource } from '../../agent/capture/files-source.js';
 import { createAgentMetrics } from '../../agent/health/metrics.js';
 import { ReadinessTracker } from '../../agent/health/readiness.js';
-import { RunnerPool } from '../../agent/inference/runner-pool.js';
+import { RunnerPool } from '../../agent/pipeline/runner-pool.js';
 import { silentLogger } from '../../agent/log/logger.js';
 import { SqliteOutbox } from '../../agent/outbox/index.js';
 import { CameraLoop, type CameraLoopOptions } from '../../agent/pipeline/camera-loop.js';
@@ -13,6 +13,7 @@ import { ChangeGate } from '../../agent/pipeline/change-gate.js';
 import { ReportPolicy } from '../../agent/pipeline/report-policy.js';
 import { sharedImage, sharedImages } from '../helpers/shared.js';
 import { testStore } from '../helpers/test-store.js';
+import { resultEntry } from '../../agent/publish/result-entry.js';
 
 async function setup(t: Test, overrides: Partial<CameraLoopOptions> & { path?: string; fps?: number; loop?: boolean } = {}) {
   // Not t.testdir(): a test may already use that for its own files.
@@ -28,7 +29,7 @@ async function setup(t: Test, overrides: Partial<CameraLoopOptions> & { path?: s
   const loop = new CameraLoop({
     name: 'cam', source, intervalMs: 0, gate: undefined,
     models: [{ id: 'person-yolox-192', threshold: 0.5, policy: new ReportPolicy({ policy: 'every', heartbeatSeconds: 60, minScore: 0 }), topic: 'edge-agent/test/results/person-yolox-192' }],
-    runners: pool, outbox, metrics, readiness, logger, stuckTimeoutMs: 30_000, ...overrides,
+    runners: pool, store: { keep: (record, topic) => { outbox.enqueue(resultEntry(record, topic)); } }, metrics, readiness, logger, stuckTimeoutMs: 30_000, ...overrides,
   });
   t.teardown(async () => {
     await loop.stop();

@@ -6,13 +6,13 @@ import { pino } from 'pino';
 import type { Frame } from '../../agent/capture/frame.js';
 import { loadConfig } from '../../agent/config/load-config.js';
 import { createAgentMetrics } from '../../agent/health/metrics.js';
-import { RunnerPool } from '../../agent/inference/runner-pool.js';
+import { RunnerPool } from '../../agent/pipeline/runner-pool.js';
 import { silentLogger } from '../../agent/log/logger.js';
 import { bundledManifestDir } from '../../agent/models/manifest-loader.js';
 import { ModelStore } from '../../agent/models/model-store.js';
 import { listCalibrationImages } from '../../agent/quantize/calibration-set.js';
 import { quantizeVariant } from '../../agent/quantize/quantize-variant.js';
-import { VariantController } from '../../agent/runtime/variant-controller.js';
+import { VariantController } from '../../agent/variants/variant-controller.js';
 import { sharedImage, sharedImages, sharedModels } from '../helpers/shared.js';
 
 const base = 'person-yolox-192';

@@ -7,7 +7,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { ModelRunner } from '../../inference/model-runner.js';
+import { ModelRunner } from '../../pipeline/model-runner.js';
 import type { Logger } from '../../log/logger.js';
 import type { ModelStore } from '../../models/model-store.js';
 import { defaultActivationType } from '../../quantize/activation-range.js';

@@ -11,7 +11,7 @@
  * deployment with validateConfiguration, updateConfiguration and announceComponentUpdate.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { decodeMessages, encodeMessage, type HeaderValue } from '../../../agent/publish/greengrass-ipc/eventstream-codec.js';
+import { decodeMessages, encodeMessage, type HeaderValue } from '../../../agent/greengrass/eventstream-codec.js';
 
 /** RPC message types (aws-crt eventstream.MessageType). */
 const MessageType = { ApplicationMessage: 0, ApplicationError: 1, Ping: 2, PingResponse: 3, Connect: 4, ConnectAck: 5 } as const;

@@ -1,0 +1,133 @@
+/**
+ * The one resolver: a validated, defaulted configuration becomes each part's typed settings here
+ * and nowhere else. Defaults are stated once, in agent/config/schema.ts; this file only renames,
+ * converts units and derives values (a topic from its template, ms from seconds). Every leaf key of
+ * the schema is read here (test/runtime/resolve.test.ts walks the schema to keep it so), so a key
+ * that nothing honours cannot hide.
+ */
+import { join } from 'node:path';
+import type { FrameSourceOptions } from '../capture/create-frame-source.js';
+import { intervalMsFor } from '../config/camera-interval.js';
+import type { AgentConfig, CameraConfig } from '../config/schema.js';
+import type { ProviderName } from '../inference/providers.js';
+import { outboxPath } from '../outbox/paths.js';
+import { renderTopic } from '../publish/topics.js';
+import { publishSettingsFor, type PublishSettings } from './publish-settings.js';
+import { sourceOptionsFor } from './source-options.js';
+
+/** One model on one camera. */
+export interface CameraModelSettings {
+  id: string;
+  /** Score threshold the decoder applies before NMS. */
+  threshold: number;
+  report: { policy: 'every' | 'on-change'; heartbeatSeconds: number; minScore: number };
+  /** The results topic, rendered. */
+  topic: string;
+}
+
+/** One camera: its source and the loop around it. */
+export interface CameraSettings {
+  name: string;
+  source: FrameSourceOptions;
+  /** The resolved source options as text, to tell a changed source from an unchanged one. */
+  sourceKey: string;
+  /** Minimum ms between two inferred frames. */
+  intervalMs: number;
+  /** The change gate's threshold, or undefined when the gate is off. */
+  changeGateThreshold: number | undefined;
+  models: CameraModelSettings[];
+  /** A camera with no frame for this long is reported not ready. */
+  staleAfterMs: number;
+}
+
+/** Every part's settings. */
+export interface ResolvedConfig {
+  deviceId: string;
+  dataDir: string;
+  logLevel: AgentConfig['logLevel'];
+  profile: string;
+  memoryBudgetBytes: number;
+  shutdownTimeoutMs: number;
+  outbox: {
+    path: string;
+    maxRows: number;
+    maxBytes: number;
+    maxAgeMs: number | null;
+    minFreeDiskBytes: number;
+    diskHeadroomBytes: number;
+    deliveredRetentionMs: number;
+    synchronous: AgentConfig['outbox']['synchronous'];
+  };
+  models: { dir: string; mirror: string | undefined; variantPreference: readonly string[] };
+  inference: {
+    executionProviders: ProviderName[];
+    intraOpThreads: number;
+    graphOptimization: AgentConfig['inference']['graphOptimization'];
+    timeoutMs: number;
+    variantSelection: { enabled: boolean; stepDownAfterMs: number; stepUpAfterMs: number; headroom: number };
+  };
+  cameras: CameraSettings[];
+  publish: PublishSettings;
+  health: { enabled: boolean; host: string; port: number };
+}
+
+/** Resolves `config` (validated and defaulted by loadConfig) into every part's settings. */
+export function resolveConfig(config: AgentConfig): ResolvedConfig {
+  // loadConfig fills both from the runtime defaults (device identity, data directory).
+  const deviceId = config.deviceId as string;
+  const dataDir = config.dataDir as string;
+  const o = config.outbox;
+  const i = config.inference;
+  const vs = i.variantSelection;
+  return {
+    deviceId,
+    dataDir,
+    logLevel: config.logLevel,
+    profile: config.profile,
+    memoryBudgetBytes: config.memoryBudgetBytes,
+    shutdownTimeoutMs: config.shutdownTimeoutMs,
+    outbox: {
+      path: outboxPath(dataDir),
+      maxRows: o.maxRows,
+      maxBytes: o.maxBytes,
+      maxAgeMs: o.maxAgeSeconds == null ? null : o.maxAgeSeconds * 1000,
+      minFreeDiskBytes: o.minFreeDiskBytes,
+      diskHeadroomBytes: o.diskHeadroomBytes,
+      deliveredRetentionMs: o.retentionSeconds * 1000,
+      synchronous: o.synchronous,
+    },
+    models: { dir: config.models.dir ?? join(dataDir, 'models'), mirror: config.models.mirror, variantPreference: [...config.models.variantPreference] },
+    inference: {
+      executionProviders: [...i.executionProviders] as ProviderName[],
+      intraOpThreads: i.intraOpThreads,
+      graphOptimization: i.graphOptimization,
+      timeoutMs: i.timeoutMs,
+      variantSelection: { enabled: vs.enabled, stepDownAfterMs: vs.stepDownAfterSeconds * 1000, stepUpAfterMs: vs.stepUpAfterSeconds * 1000, headroom: vs.headroom },
+    },
+    cameras: config.cameras.map((c) => cameraSettingsFor(c, config)),
+    publish: publishSettingsFor(config),
+    health: { enabled: config.health.enabled, host: config.health.host, port: config.health.port },
+  };
+}
+
+/** One camera's settings (also used on live reconfiguration). */
+export function cameraSettingsFor(camera: CameraConfig, config: AgentConfig): CameraSettings {
+  const thingName = config.publish.thingName ?? (config.deviceId as string);
+  const intervalMs = intervalMsFor(camera);
+  const source = sourceOptionsFor(camera, config);
+  return {
+    name: camera.name,
+    source,
+    // From the resolved options, so a change of a key the source does not use restarts nothing.
+    sourceKey: JSON.stringify(source),
+    intervalMs,
+    changeGateThreshold: camera.changeGate.enabled ? camera.changeGate.threshold : undefined,
+    models: camera.models.map((m) => ({
+      id: m.id,
+      threshold: m.threshold,
+      report: { policy: m.report.policy, heartbeatSeconds: m.report.heartbeatSeconds, minScore: m.report.minScore },
+      topic: renderTopic(config.publish.topics.results, { thingName, modelId: m.id }),
+    })),
+    staleAfterMs: Math.max(camera.source.stallTimeoutMs, 2 * intervalMs),
+  };
+}
