@@ -38,7 +38,31 @@ export class AgentError extends Error {
     this.code = code;
     this.kind = kind;
     this.details = Object.freeze({ ...details });
+    // Counted where raised, in this one place: every code reaches `edge_agent_errors_total`.
+    for (const listener of raisedListeners) listener(code);
   }
+}
+
+/** Called with the code of every AgentError when it is created (which is where it is raised). */
+export type RaisedErrorListener = (code: string) => void;
+
+const raisedListeners = new Set<RaisedErrorListener>();
+
+/** Calls `listener` with the code of every AgentError raised from now on; returns the unsubscribe. */
+export function observeRaisedErrors(listener: RaisedErrorListener): () => void {
+  raisedListeners.add(listener);
+  return () => {
+    raisedListeners.delete(listener);
+  };
+}
+
+/**
+ * Counts a caught value that is not an AgentError (a bug, or a library's own exception) as
+ * `EDGE_UNEXPECTED`; AgentErrors were counted when raised, so they are not counted twice.
+ */
+export function noteUnexpected(err: unknown): void {
+  if (err instanceof AgentError) return;
+  for (const listener of raisedListeners) listener('EDGE_UNEXPECTED');
 }
 
 /**

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FrameSource } from '../capture/frame-source.js';
 import type { Frame } from '../capture/frame.js';
 import { LatestFrame } from '../capture/latest-frame.js';
-import { AgentError } from '../errors/agent-error.js';
+import { AgentError, noteUnexpected } from '../errors/agent-error.js';
 import type { AgentMetrics } from '../health/metrics.js';
 import type { ReadinessTracker } from '../health/readiness.js';
 import type { RunnerPool } from './runner-pool.js';
@@ -238,7 +238,7 @@ export class CameraLoop {
 
   private failure(err: unknown, context: Record<string, unknown>, message: string): void {
     const code = err instanceof AgentError ? err.code : 'EDGE_UNEXPECTED';
-    this.o.metrics.errorCounted(code);
+    noteUnexpected(err);
     const suppressed = this.throttle.shouldLog(`${code}:${String(context['model'] ?? '')}`);
     if (suppressed !== undefined) this.o.logger.warn({ camera: this.name, code, suppressed, err: err instanceof Error ? err.message : String(err), ...context }, message);
   }

@@ -16,6 +16,7 @@ import { startHealthServer, type HealthServer } from '../health/health-server.js
 import { ReadinessTracker, type TrackedCamera } from '../health/readiness.js';
 import type { ProviderName } from '../inference/providers.js';
 import { RunnerPool } from '../pipeline/runner-pool.js';
+import { observeRaisedErrors } from '../errors/agent-error.js';
 import type { Logger } from '../log/logger.js';
 import { openModelStore } from '../models/model-store.js';
 import { SqliteOutbox, outboxPath } from '../outbox/index.js';
@@ -73,9 +74,10 @@ export class AgentRuntime {
   private outboxTimer: NodeJS.Timeout | undefined;
   private reconfiguring: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  private readonly stopCountingErrors: () => void;
   private lastBeat: { atMs: number; inferred: number } | undefined;
 
-  private constructor(config: AgentConfig, deps: RuntimeDeps, parts: { metrics: AgentMetrics; readiness: ReadinessTracker; outbox: SqliteOutbox; runners: RunnerPool; health: HealthServer | undefined; publishing: Publishing | undefined; variants: VariantController }) {
+  private constructor(config: AgentConfig, deps: RuntimeDeps, parts: { metrics: AgentMetrics; readiness: ReadinessTracker; outbox: SqliteOutbox; runners: RunnerPool; health: HealthServer | undefined; publishing: Publishing | undefined; variants: VariantController; stopCountingErrors: () => void }) {
     this.current = config;
     this.deps = deps;
     this.logger = deps.logger;
@@ -86,6 +88,7 @@ export class AgentRuntime {
     this.health = parts.health;
     this.publishing = parts.publishing;
     this.variants = parts.variants;
+    this.stopCountingErrors = parts.stopCountingErrors;
   }
 
   /** Builds and starts every part; on failure, whatever was started is stopped again. */
@@ -97,6 +100,8 @@ export class AgentRuntime {
     logger.info({ deviceId: config.deviceId, deviceIdSource: loaded.identity.source, deviceIdFrom: loaded.identity.from, profile: loaded.profile.profile.id, profileReason: loaded.profile.reason, configFile: loaded.file, dataDir }, 'agent starting');
 
     const metrics = createAgentMetrics();
+    // Every error code raised from here on is counted once, where it is raised (errors/agent-error.ts).
+    const stopCountingErrors = observeRaisedErrors((code) => metrics.errorCounted(code));
     const readiness = new ReadinessTracker({ cameras: trackedCameras(config), models: modelIdsOf(config) });
     const outbox = SqliteOutbox.open({
       ...resolved.outbox,
@@ -142,7 +147,7 @@ export class AgentRuntime {
       const notify = publishing?.notify;
       const onKept = deps.onKept;
       const wired: RuntimeDeps = { ...deps, onKept: (record) => { notify?.(); onKept?.(record); } };
-      runtime = new AgentRuntime(config, wired, { metrics, readiness, outbox, runners, health, publishing, variants });
+      runtime = new AgentRuntime(config, wired, { metrics, readiness, outbox, runners, health, publishing, variants, stopCountingErrors });
       // One camera that cannot open never takes the others down: it is retried with backoff, and
       // only when every camera failed for good (a missing program) is there nothing left to run.
       const failedForGood: unknown[] = [];
@@ -160,6 +165,7 @@ export class AgentRuntime {
       await health?.close();
       await runners.close();
       outbox.close();
+      stopCountingErrors();
       throw err;
     }
     runtime.observeOutbox();
@@ -237,6 +243,7 @@ export class AgentRuntime {
     await this.health?.close();
     await this.runners.close();
     this.outbox.close();
+    this.stopCountingErrors();
     this.logger.info('agent stopped');
   }
 
@@ -325,11 +332,9 @@ export class AgentRuntime {
       devDir: '/dev',
       onRestart: (reason, cause) => {
         this.metrics.cameraRestarted(name, reason);
-        this.metrics.errorCounted(cause.code);
         this.readiness.cameraDown(name, cause.message);
       },
       onFailed: (cause) => {
-        this.metrics.errorCounted(cause.code);
         this.readiness.cameraFailed(name, cause.message);
       },
     };

@@ -9,7 +9,7 @@
 import sharp from 'sharp';
 import type { Frame } from '../capture/frame.js';
 import type { AgentConfig, CameraConfig } from '../config/schema.js';
-import { AgentError } from '../errors/agent-error.js';
+import { AgentError, noteUnexpected } from '../errors/agent-error.js';
 import type { AgentMetrics } from '../health/metrics.js';
 import type { RunnerPool } from '../pipeline/runner-pool.js';
 import type { Logger } from '../log/logger.js';
@@ -265,7 +265,7 @@ export class VariantController {
   }
 
   private counted(err: unknown): void {
-    this.o.metrics.errorCounted(err instanceof AgentError ? err.code : 'EDGE_UNEXPECTED');
+    noteUnexpected(err);
   }
 }
 

@@ -14,6 +14,7 @@ import { ReportPolicy } from '../../agent/pipeline/report-policy.js';
 import { sharedImage, sharedImages } from '../helpers/shared.js';
 import { testStore } from '../helpers/test-store.js';
 import { resultEntry } from '../../agent/publish/result-entry.js';
+import { observeRaisedErrors } from '../../agent/errors/agent-error.js';
 
 async function setup(t: Test, overrides: Partial<CameraLoopOptions> & { path?: string; fps?: number; loop?: boolean } = {}) {
   // Not t.testdir(): a test may already use that for its own files.
@@ -22,8 +23,10 @@ async function setup(t: Test, overrides: Partial<CameraLoopOptions> & { path?: s
   const pool = new RunnerPool(testStore(join(dir, 'models')), { deviceId: 'test', logger, intraOpThreads: 1 });
   await pool.load(['person-yolox-192']);
   const outbox = SqliteOutbox.open({ path: join(dir, 'outbox.sqlite'), logger });
-  const source = new FilesSource({ kind: 'files', name: 'cam', path: overrides.path ?? sharedImages, framesPerSecond: overrides.fps ?? 4, loop: overrides.loop ?? false }, { logger, searchPath: '' });
+  const source = new FilesSource({ type: 'files', name: 'cam', path: overrides.path ?? sharedImages, fps: overrides.fps ?? 4, loop: overrides.loop ?? false }, { logger, searchPath: '', devDir: '/dev' });
   const metrics = createAgentMetrics({ processMetrics: false });
+  // As the runtime does: codes are counted where they are raised.
+  t.teardown(observeRaisedErrors((code) => metrics.errorCounted(code)));
   const readiness = new ReadinessTracker({ cameras: [{ name: 'cam', staleAfterMs: 10_000 }], models: ['person-yolox-192'] });
   readiness.modelWarmedUp('person-yolox-192');
   const loop = new CameraLoop({
