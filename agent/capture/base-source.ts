@@ -3,6 +3,7 @@ import type { Logger } from '../log/logger.js';
 import { describeError, type AgentError } from '../errors/agent-error.js';
 import type { Frame, FrameImage } from './frame.js';
 import type { FrameListener, FrameSource, FrameSourceState, FrameSourceStats } from './frame-source.js';
+import type { CaptureContext, SourceRestartReason } from './source-options.js';
 
 /** Base of the sources: subclasses call `deliver`, `recordError` and `end`; it keeps the counters. */
 export abstract class BaseFrameSource implements FrameSource {
@@ -14,8 +15,8 @@ export abstract class BaseFrameSource implements FrameSource {
   private ended = false;
   private firstFrameWaiters: (() => void)[] = [];
 
-  constructor(readonly name: string, backend: string, logger: Logger) {
-    this.log = logger.child({ source: name });
+  constructor(readonly name: string, backend: string, protected readonly context: CaptureContext) {
+    this.log = context.logger.child({ source: name });
     this.counters = {
       frames: 0, restarts: 0, stalls: 0, errors: 0, droppedBytes: 0,
       state: 'idle', backend, lastFrameAt: undefined, lastError: undefined,
@@ -79,6 +80,19 @@ export abstract class BaseFrameSource implements FrameSource {
     this.counters.errors += 1;
     this.counters.lastError = err.message;
     this.log.warn({ code: err.code, ...err.details }, err.message);
+  }
+
+  /** Counts and logs a failure that makes the source restart its camera, and tells the context (metrics, readiness). */
+  protected restarting(reason: SourceRestartReason, cause: AgentError): void {
+    this.counters.restarts += 1;
+    if (reason === 'stalled') this.counters.stalls += 1;
+    this.recordError(cause);
+    this.setState('restarting');
+    try {
+      this.context.onRestart?.(reason, cause);
+    } catch (err) {
+      this.log.error({ err: describeError(err) }, 'restart listener threw');
+    }
   }
 
   /** Marks the source ended (played out or stopped) and tells end listeners once. */

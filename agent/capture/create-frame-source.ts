@@ -1,4 +1,4 @@
-/** Builds a FrameSource from a plain options object; the composition root maps config onto these types. */
+/** Builds a FrameSource from resolved options (the config's `source` keys); the composition root maps config onto these types. */
 import { createAutoSource, type AutoSourceOptions } from './auto.js';
 import { captureErrors } from './errors.js';
 import { createFfmpegSource, type NetworkCameraSourceOptions, type V4l2SourceOptions } from './ffmpeg-source.js';
@@ -9,7 +9,7 @@ import { createRaspistillSource, type RaspistillSourceOptions } from './raspisti
 import { createRpicamSource, type RpicamSourceOptions } from './rpicam-source.js';
 import type { CaptureContext } from './source-options.js';
 
-/** Options of any source, told apart by `kind`. */
+/** Options of any source, told apart by `type`. */
 export type FrameSourceOptions =
   | FilesSourceOptions
   | RpicamSourceOptions
@@ -19,12 +19,12 @@ export type FrameSourceOptions =
   | GstreamerSourceOptions
   | AutoSourceOptions;
 
-/** Every `kind` a source can have, for schemas and error messages. */
-export const frameSourceKinds = ['files', 'rpicam', 'raspistill', 'v4l2', 'rtsp', 'http', 'gstreamer', 'auto'] as const;
+/** Every `type` a source can have, for error messages. */
+export const frameSourceTypes = ['files', 'rpicam', 'raspistill', 'v4l2', 'rtsp', 'http', 'gstreamer', 'auto'] as const;
 
-/** Builds the source `options.kind` names; throws EDGE_CAPTURE_INVALID_OPTION for bad values. Nothing is spawned until `start()`. */
+/** Builds the source `options.type` names; throws EDGE_CAPTURE_INVALID_OPTION for bad values. Nothing is spawned until `start()`. */
 export function createFrameSource(options: FrameSourceOptions, context: CaptureContext): FrameSource {
-  switch (options.kind) {
+  switch (options.type) {
     case 'files':
       return new FilesSource(options, context);
     case 'rpicam':
@@ -40,10 +40,10 @@ export function createFrameSource(options: FrameSourceOptions, context: CaptureC
     case 'auto':
       return createAutoSource(options, context);
     default: {
-      const kind = (options as { kind?: unknown }).kind;
+      const type = (options as { type?: unknown }).type;
       throw captureErrors.EDGE_CAPTURE_INVALID_OPTION(
-        `Expected kind to be one of ${frameSourceKinds.join(', ')} but received ${JSON.stringify(kind)}`,
-        { key: 'kind', value: kind },
+        `Expected type to be one of ${frameSourceTypes.join(', ')} but received ${JSON.stringify(type)}`,
+        { key: 'type', value: type },
       );
     }
   }

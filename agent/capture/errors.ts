@@ -5,8 +5,8 @@ import { defineErrors } from '../errors/agent-error.js';
 export const captureErrors = defineErrors({
   EDGE_CAPTURE_BINARY_NOT_FOUND: { kind: 'environment', summary: 'A camera program (rpicam-vid, raspistill, ffmpeg, gst-launch-1.0) is not installed or not on PATH.' },
   EDGE_CAPTURE_OPEN_FAILED: { kind: 'environment', summary: 'A camera source started but delivered no frame before its open timeout, or exited first.' },
-  EDGE_CAPTURE_NO_CAMERA: { kind: 'environment', summary: '`source: auto` found no rpicam, raspistill or V4L2 camera on this device.' },
-  EDGE_CAPTURE_DEVICE_NOT_FOUND: { kind: 'environment', summary: 'A configured camera device (such as /dev/video0) does not exist or cannot be opened by the agent user.' },
+  EDGE_CAPTURE_NO_CAMERA: { kind: 'environment', summary: '`source.type: auto` found none of the backends of `capture.autoBackends` on this device.' },
+  EDGE_CAPTURE_DEVICE_NOT_FOUND: { kind: 'environment', summary: 'A configured camera device (such as /dev/video0) does not exist or cannot be opened by the agent user; the agent keeps trying.' },
   EDGE_CAPTURE_NO_FILES: { kind: 'input', summary: 'A files source matched no image files.' },
   EDGE_CAPTURE_INVALID_OPTION: { kind: 'config', summary: 'A frame source option has a value the source cannot use.' },
   EDGE_CAPTURE_STALLED: { kind: 'runtime', summary: 'A running camera delivered no frame within its stall timeout and was restarted.' },

@@ -10,18 +10,27 @@ import { glob } from 'tinyglobby';
 import { describeError } from '../errors/agent-error.js';
 import { BaseFrameSource } from './base-source.js';
 import { captureErrors } from './errors.js';
-import type { CaptureContext } from './source-options.js';
+import { requirePositive, type CaptureContext } from './source-options.js';
 
-/** Options of `kind: files`. */
+/** Options of `type: files` (the config's `source` keys, resolved). */
 export interface FilesSourceOptions {
-  kind: 'files';
+  type: 'files';
   name: string;
-  /** A directory, a single file, or a glob such as `/data/drop/*.jpg`. */
-  path: string;
-  /** Frames per second; 0 replays as fast as files can be read. Default 1. */
-  framesPerSecond?: number;
-  /** Start again after the last file (default true); false ends the source after one pass. */
-  loop?: boolean;
+  /** A directory or a single file; with `glob`, the directory the glob is relative to. */
+  path?: string;
+  /** A glob such as `/data/drop/*.jpg`. One of `path` and `glob` is needed. */
+  glob?: string;
+  /** Files replayed per second. */
+  fps: number;
+  /** Start again after the last file; false ends the source after one pass. */
+  loop: boolean;
+}
+
+/** The one path or glob `options` name: the glob is relative to `path` when both are given. */
+export function filesPattern(options: Pick<FilesSourceOptions, 'name' | 'path' | 'glob'>): string {
+  if (options.glob !== undefined) return options.path !== undefined ? join(options.path, options.glob) : options.glob;
+  if (options.path !== undefined) return options.path;
+  throw captureErrors.EDGE_CAPTURE_INVALID_OPTION(`Expected path or glob for files source "${options.name}" but received neither`, { source: options.name, key: 'path' });
 }
 
 const imageExtensions = new Set(['.jpg', '.jpeg', '.png', '.webp']);
@@ -47,33 +56,29 @@ export async function listImageFiles(path: string): Promise<string[]> {
 export class FilesSource extends BaseFrameSource {
   private readonly intervalMs: number;
   private readonly loop: boolean;
+  private readonly pattern: string;
   private stopping = false;
   private loopDone: Promise<void> | undefined;
   private sleeping: { cancel: () => void; wake: () => void } | undefined;
 
-  constructor(private readonly options: FilesSourceOptions, context: CaptureContext) {
-    super(options.name, 'files', context.logger);
-    const fps = options.framesPerSecond ?? 1;
-    if (typeof fps !== 'number' || !Number.isFinite(fps) || fps < 0) {
-      throw captureErrors.EDGE_CAPTURE_INVALID_OPTION(
-        `Expected framesPerSecond of source "${options.name}" to be 0 or a positive number but received ${String(fps)}`,
-        { source: options.name, key: 'framesPerSecond', value: fps },
-      );
-    }
-    this.intervalMs = fps === 0 ? 0 : 1000 / fps;
-    this.loop = options.loop ?? true;
+  constructor(options: FilesSourceOptions, context: CaptureContext) {
+    super(options.name, 'files', context);
+    requirePositive(options.fps, 'fps', options.name);
+    this.intervalMs = 1000 / options.fps;
+    this.loop = options.loop;
+    this.pattern = filesPattern(options);
   }
 
   /** Lists the files and delivers the first; rejects when none match. */
   async start(): Promise<void> {
     if (this.counters.state !== 'idle') return;
     this.setState('starting');
-    const files = await listImageFiles(this.options.path);
+    const files = await listImageFiles(this.pattern);
     if (files.length === 0) {
       this.end('stopped');
       throw captureErrors.EDGE_CAPTURE_NO_FILES(
-        `Expected image files (${[...imageExtensions].join(', ')}) at ${this.options.path} for source "${this.name}" but found none`,
-        { source: this.name, path: this.options.path },
+        `Expected image files (${[...imageExtensions].join(', ')}) at ${this.pattern} for source "${this.name}" but found none`,
+        { source: this.name, path: this.pattern },
       );
     }
     this.setState('running');
@@ -114,12 +119,12 @@ export class FilesSource extends BaseFrameSource {
         this.end('ended');
         return;
       }
-      files = await listImageFiles(this.options.path);
+      files = await listImageFiles(this.pattern);
       if (files.length === 0) {
-        this.recordError(captureErrors.EDGE_CAPTURE_NO_FILES(`No image files left at ${this.options.path} for source "${this.name}"; waiting for some`, { source: this.name }));
+        this.recordError(captureErrors.EDGE_CAPTURE_NO_FILES(`No image files left at ${this.pattern} for source "${this.name}"; waiting for some`, { source: this.name }));
         await this.sleep(Math.max(this.intervalMs, 1000));
         if (this.stopping) return;
-        files = await listImageFiles(this.options.path);
+        files = await listImageFiles(this.pattern);
       }
     }
   }

@@ -5,10 +5,8 @@
  * Bytes before a SOI are garbage and are dropped and counted; a frame growing past `maxFrameBytes`
  * is dropped whole, so a stream that never sends EOI cannot grow the buffer without bound.
  */
+import { maxFrameBytes as fixedMaxFrameBytes } from './fixed-values.js';
 import type { FrameSplitter } from './frame-splitter.js';
-
-/** Default bound on one JPEG: 16 MiB is above a 12 MP camera's full-quality still. */
-export const defaultMaxFrameBytes = 16 * 1024 * 1024;
 
 const soi = Buffer.from([0xff, 0xd8]);
 
@@ -30,7 +28,7 @@ export class MjpegSplitter implements FrameSplitter {
   private inFrame = false;
   private inEntropyData = false;
 
-  constructor(private readonly maxFrameBytes: number = defaultMaxFrameBytes) {}
+  constructor(private readonly maxFrameBytes: number = fixedMaxFrameBytes) {}
 
   /** Adds a chunk and returns every frame it completed, each a copy independent of the stream. */
   push(chunk: Buffer): Buffer[] {

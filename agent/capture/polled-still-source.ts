@@ -4,11 +4,11 @@
  * timeout is killed, counted, and retried after the restart backoff.
  */
 import { AgentError, describeError } from '../errors/agent-error.js';
-import { backoffDelayMs } from '../support/backoff.js';
+import { Backoff } from '../support/backoff.js';
 import { BaseFrameSource } from './base-source.js';
 import { captureErrors } from './errors.js';
 import { isCompleteJpeg, type StillCapture } from './still-capture.js';
-import type { CaptureContext, SourceTiming } from './source-options.js';
+import { backoffBounds, type CaptureContext, type SourceTiming } from './source-options.js';
 
 /** A way to take one still, found at start. */
 export interface StillBackend {
@@ -38,7 +38,7 @@ export class PolledStillSource extends BaseFrameSource {
   private sleeping: { timer: NodeJS.Timeout; wake: () => void } | undefined;
 
   constructor(private readonly spec: PolledStillSpec, context: CaptureContext) {
-    super(spec.name, 'still', context.logger);
+    super(spec.name, 'still', context);
   }
 
   /** Takes the first still; rejects if the program is missing, fails or times out. */
@@ -75,7 +75,7 @@ export class PolledStillSource extends BaseFrameSource {
   }
 
   private async loop(): Promise<void> {
-    let attempt = 0;
+    const backoff = new Backoff(backoffBounds(this.spec.timing));
     let nextAt = Date.now() + this.spec.intervalMs;
     while (!this.stopping) {
       await this.sleep(nextAt - Date.now());
@@ -84,23 +84,20 @@ export class PolledStillSource extends BaseFrameSource {
       try {
         const data = await this.captureOnce(this.spec.timing.stallTimeoutMs);
         if (this.stopping) break;
-        attempt = 0;
+        backoff.reset();
         this.setState('running');
         this.deliver({ kind: 'encoded', data });
       } catch (err) {
         if (this.stopping) break;
         const stalled = err instanceof CaptureTimeout;
-        this.counters.restarts += 1;
-        if (stalled) this.counters.stalls += 1;
         const name = this.backend?.name ?? 'still capture';
-        this.recordError(
+        this.restarting(
+          stalled ? 'stalled' : 'exited',
           stalled
             ? captureErrors.EDGE_CAPTURE_STALLED(`${name} for source "${this.name}" took longer than stallTimeoutMs ${this.spec.timing.stallTimeoutMs} and was killed`, { source: this.name })
             : captureErrors.EDGE_CAPTURE_PROCESS_EXITED(`${name} for source "${this.name}" failed: ${describeError(err)}`, { source: this.name }),
         );
-        this.setState('restarting');
-        await this.sleep(backoffDelayMs(attempt, this.spec.timing.restartBackoff));
-        attempt += 1;
+        await this.sleep(backoff.next());
         nextAt = Date.now();
       }
     }

@@ -6,13 +6,14 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { AgentError } from '../errors/agent-error.js';
-import { backoffDelayMs } from '../support/backoff.js';
+import { Backoff } from '../support/backoff.js';
 import { BaseFrameSource } from './base-source.js';
 import { captureErrors } from './errors.js';
 import type { FoundExecutable } from './executable.js';
 import type { FrameSplitter } from './frame-splitter.js';
 import type { FrameImage } from './frame.js';
-import type { CaptureContext, SourceTiming } from './source-options.js';
+import { killTimeoutMs } from './fixed-values.js';
+import { backoffBounds, type CaptureContext, type SourceTiming } from './source-options.js';
 
 /** The program and arguments of one run; resolved at start so a missing binary fails there. */
 export interface ProcessCommand {
@@ -43,7 +44,7 @@ export class ProcessStreamSource extends BaseFrameSource {
   private command: ProcessCommand | undefined;
   private runId = 0;
   private framesThisRun = 0;
-  private restartAttempt = 0;
+  private readonly backoff: Backoff;
   private watchdog: NodeJS.Timeout | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private stopping = false;
@@ -52,7 +53,8 @@ export class ProcessStreamSource extends BaseFrameSource {
   private opening: { resolve: () => void; reject: (err: AgentError) => void } | undefined;
 
   constructor(private readonly spec: ProcessStreamSpec, context: CaptureContext, backend: string) {
-    super(spec.name, backend, context.logger);
+    super(spec.name, backend, context);
+    this.backoff = new Backoff(backoffBounds(spec.timing));
   }
 
   /** The command line of the current run, for logs and tests. */
@@ -83,7 +85,7 @@ export class ProcessStreamSource extends BaseFrameSource {
     }
   }
 
-  /** Kills the process (SIGTERM, then SIGKILL after killTimeoutMs) and cancels any pending restart. */
+  /** Kills the process (SIGTERM, then SIGKILL after fixed-values' killTimeoutMs) and cancels any pending restart. */
   async stop(): Promise<void> {
     if (this.stopping) return;
     const opening = this.opening;
@@ -163,7 +165,7 @@ export class ProcessStreamSource extends BaseFrameSource {
     this.framesThisRun += 1;
     if (this.framesThisRun === 1) {
       // A good run resets the backoff, and the stall clock takes over from the open clock.
-      this.restartAttempt = 0;
+      this.backoff.reset();
       clearTimeout(this.watchdog);
       this.watchdog = setTimeout(() => this.watchdogFired(), this.spec.timing.stallTimeoutMs);
       this.setState('running');
@@ -200,12 +202,8 @@ export class ProcessStreamSource extends BaseFrameSource {
       );
       return;
     }
-    this.counters.restarts += 1;
-    if (stalled) this.counters.stalls += 1;
-    this.recordError(reason);
-    this.setState('restarting');
-    const delayMs = backoffDelayMs(this.restartAttempt, this.spec.timing.restartBackoff);
-    this.restartAttempt += 1;
+    this.restarting(stalled ? 'stalled' : 'exited', reason);
+    const delayMs = this.backoff.next();
     this.log.info({ delayMs, restarts: this.counters.restarts }, 'restarting camera process after backoff');
     this.kill(failedChild)
       .then(() => {
@@ -222,7 +220,7 @@ export class ProcessStreamSource extends BaseFrameSource {
     if (child === undefined || child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGTERM');
-    const escalate = setTimeout(() => child.kill('SIGKILL'), this.spec.timing.killTimeoutMs);
+    const escalate = setTimeout(() => child.kill('SIGKILL'), killTimeoutMs);
     await exited;
     clearTimeout(escalate);
   }

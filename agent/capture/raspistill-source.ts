@@ -8,56 +8,37 @@
 import { Raspistill, type ICameraOptions } from 'node-raspistill';
 import { describeError } from '../errors/agent-error.js';
 import { requireExecutable } from './executable.js';
+import { jpegQuality, stillSettleMs } from './fixed-values.js';
 import type { FrameSource } from './frame-source.js';
 import { PolledStillSource } from './polled-still-source.js';
-import { resolveTiming, requirePositive, type CaptureContext, type SourceTimingOptions } from './source-options.js';
+import { checkFormat, checkTiming, type CaptureContext, type SourceFormat, type SourceTiming } from './source-options.js';
 import type { StillCapture } from './still-capture.js';
 
-/** Options of `kind: raspistill`. */
-export interface RaspistillSourceOptions extends SourceTimingOptions {
-  kind: 'raspistill';
+/** Options of `type: raspistill` (the config's `source` keys, resolved); `fps` is the most stills per second. */
+export interface RaspistillSourceOptions extends SourceTiming, SourceFormat {
+  type: 'raspistill';
   name: string;
-  /** Frame size; default 640x480. */
-  width?: number;
-  height?: number;
-  /** Stills per second at most (each one starts raspistill, about a second on a Pi). Default 1. */
-  framesPerSecond?: number;
-  /** JPEG quality 1-100. Default 80. */
-  quality?: number;
-  /** raspistill's `-t`: milliseconds before the photo is taken, for exposure to settle. Default 200. */
-  captureDelayMs?: number;
-  /** Rotation in degrees (`-rot`). */
-  rotation?: number;
-  horizontalFlip?: boolean;
-  verticalFlip?: boolean;
 }
 
-const installFix = 'it ships with the legacy camera stack on 32-bit Raspberry Pi OS up to Bullseye (enable it with `raspi-config`); on Bookworm, 64-bit OS or a Pi 5 use `kind: rpicam` and `apt-get install rpicam-apps`';
+const installFix = 'it ships with the legacy camera stack on 32-bit Raspberry Pi OS up to Bullseye (enable it with `raspi-config`); on Bookworm, 64-bit OS or a Pi 5 use `type: rpicam` and `apt-get install rpicam-apps`';
 
 /** The node-raspistill options these source options map to (exported for tests and docs). */
 export function raspistillCameraOptions(options: RaspistillSourceOptions): ICameraOptions {
-  const camera: ICameraOptions = {
+  return {
     noFileSave: true,
     noPreview: true,
     encoding: 'jpg',
-    width: options.width ?? 640,
-    height: options.height ?? 480,
-    quality: options.quality ?? 80,
-    time: options.captureDelayMs ?? 200,
+    width: options.width,
+    height: options.height,
+    quality: jpegQuality,
+    time: stillSettleMs,
   };
-  if (options.rotation !== undefined) camera.rotation = options.rotation;
-  if (options.horizontalFlip === true) camera.horizontalFlip = true;
-  if (options.verticalFlip === true) camera.verticalFlip = true;
-  return camera;
 }
 
 /** Builds a raspistill source; the binary is looked up at `start()`. */
 export function createRaspistillSource(options: RaspistillSourceOptions, context: CaptureContext): FrameSource {
-  for (const key of ['width', 'height', 'framesPerSecond', 'quality', 'captureDelayMs'] as const) {
-    const value = options[key];
-    if (value !== undefined) requirePositive(value, key, options.name);
-  }
-  const timing = resolveTiming(options, options.name);
+  checkFormat(options, options.name);
+  checkTiming(options, options.name);
   return new PolledStillSource(
     {
       name: options.name,
@@ -68,8 +49,8 @@ export function createRaspistillSource(options: RaspistillSourceOptions, context
         const camera = new Raspistill(raspistillCameraOptions(options));
         return { name: 'raspistill', capture: () => capture(camera) };
       },
-      intervalMs: 1000 / (options.framesPerSecond ?? 1),
-      timing,
+      intervalMs: 1000 / options.fps,
+      timing: options,
     },
     context,
   );

@@ -8,41 +8,29 @@ import { describeError, hasCode } from '../errors/agent-error.js';
 import { DelegatingFrameSource } from './delegating-source.js';
 import { captureErrors } from './errors.js';
 import { requireExecutable } from './executable.js';
+import { jpegQuality, killTimeoutMs, maxFrameBytes, stillSettleMs } from './fixed-values.js';
 import type { FrameSource } from './frame-source.js';
-import { defaultMaxFrameBytes, MjpegSplitter } from './mjpeg-splitter.js';
+import { MjpegSplitter } from './mjpeg-splitter.js';
 import { PolledStillSource } from './polled-still-source.js';
 import { ProcessStreamSource } from './process-stream-source.js';
-import { resolveTiming, requirePositive, type CaptureContext, type SourceTimingOptions } from './source-options.js';
+import { checkFormat, checkTiming, requirePositive, type CaptureContext, type SourceFormat, type SourceTiming } from './source-options.js';
 import { runStillCapture } from './still-capture.js';
 
-/** Options of `kind: rpicam`. */
-export interface RpicamSourceOptions extends SourceTimingOptions {
-  kind: 'rpicam';
+/** Options of `type: rpicam` (the config's `source` keys, resolved). */
+export interface RpicamSourceOptions extends SourceTiming, SourceFormat {
+  type: 'rpicam';
   name: string;
-  /** `video` streams MJPEG, `still` runs rpicam-still per frame, `auto` (default) tries video then still. */
-  mode?: 'auto' | 'video' | 'still';
-  /** Video program; default `rpicam-vid`, then `libcamera-vid`. A name or an absolute path. */
-  videoBinary?: string;
-  /** Still program; default `rpicam-still`, then `libcamera-still`. */
-  stillBinary?: string;
-  /** Camera index for `--camera` (a Pi 5 has two connectors). Default 0. */
-  cameraIndex?: number;
-  /** Frame size; default 640x480, a size the models downscale from cheaply. */
-  width?: number;
-  height?: number;
-  /** Frames per second in video mode; stills are taken at most this often. Default 10. */
-  framesPerSecond?: number;
-  /** JPEG quality 1-100. Default 80. */
-  quality?: number;
-  /** Milliseconds rpicam-still lets exposure settle before each still. Default 200. */
-  stillTimeoutMs?: number;
-  /** Extra arguments appended to the command line (each one array item; no shell). */
-  extraArgs?: string[];
-  /** Largest JPEG accepted from the stream. Default 16 MiB. */
-  maxFrameBytes?: number;
+  /** `video` streams MJPEG, `still` runs rpicam-still per frame, `auto` tries video then still. */
+  mode: 'auto' | 'video' | 'still';
+  /** The program `mode` runs first instead of rpicam-vid/libcamera-vid (rpicam-still/libcamera-still in `still` mode). */
+  binary?: string;
+  /** Camera index for `--camera` (a Pi 5 has two connectors). */
+  cameraIndex: number;
 }
 
 const installFix = 'install it with `apt-get install rpicam-apps` (Raspberry Pi OS Bookworm or later)';
+const videoPrograms = ['rpicam-vid', 'libcamera-vid'];
+const stillPrograms = ['rpicam-still', 'libcamera-still'];
 
 /** The rpicam-vid argument list for these options (exported for tests and `edge-agent doctor`). */
 export function rpicamVideoArgs(options: RpicamSourceOptions): string[] {
@@ -50,13 +38,12 @@ export function rpicamVideoArgs(options: RpicamSourceOptions): string[] {
     '--nopreview',
     '--timeout', '0',
     '--codec', 'mjpeg',
-    '--quality', String(options.quality ?? 80),
-    '--camera', String(options.cameraIndex ?? 0),
-    '--width', String(options.width ?? 640),
-    '--height', String(options.height ?? 480),
-    '--framerate', String(options.framesPerSecond ?? 10),
+    '--quality', String(jpegQuality),
+    '--camera', String(options.cameraIndex),
+    '--width', String(options.width),
+    '--height', String(options.height),
+    '--framerate', String(options.fps),
     '--output', '-',
-    ...(options.extraArgs ?? []),
   ];
 }
 
@@ -64,30 +51,28 @@ export function rpicamVideoArgs(options: RpicamSourceOptions): string[] {
 export function rpicamStillArgs(options: RpicamSourceOptions): string[] {
   return [
     '--nopreview',
-    '--timeout', String(options.stillTimeoutMs ?? 200),
+    '--timeout', String(stillSettleMs),
     '--encoding', 'jpg',
     '--thumb', 'none',
-    '--quality', String(options.quality ?? 80),
-    '--camera', String(options.cameraIndex ?? 0),
-    '--width', String(options.width ?? 640),
-    '--height', String(options.height ?? 480),
+    '--quality', String(jpegQuality),
+    '--camera', String(options.cameraIndex),
+    '--width', String(options.width),
+    '--height', String(options.height),
     '--output', '-',
-    ...(options.extraArgs ?? []),
   ];
 }
 
 function videoSource(options: RpicamSourceOptions, context: CaptureContext): ProcessStreamSource {
-  const maxFrameBytes = options.maxFrameBytes ?? defaultMaxFrameBytes;
   return new ProcessStreamSource(
     {
       name: options.name,
       resolveCommand: () => ({
-        executable: requireExecutable(options.videoBinary !== undefined ? [options.videoBinary] : ['rpicam-vid', 'libcamera-vid'], context.searchPath, installFix),
+        executable: requireExecutable(options.binary !== undefined && options.mode !== 'still' ? [options.binary] : videoPrograms, context.searchPath, installFix),
         args: rpicamVideoArgs(options),
       }),
       createSplitter: () => new MjpegSplitter(maxFrameBytes),
       toImage: (data) => ({ kind: 'encoded', data }),
-      timing: resolveTiming(options, options.name),
+      timing: options,
       maxFrameBytes,
     },
     context,
@@ -96,18 +81,16 @@ function videoSource(options: RpicamSourceOptions, context: CaptureContext): Pro
 }
 
 function stillSource(options: RpicamSourceOptions, context: CaptureContext): PolledStillSource {
-  const timing = resolveTiming(options, options.name);
-  const maxFrameBytes = options.maxFrameBytes ?? defaultMaxFrameBytes;
   return new PolledStillSource(
     {
       name: options.name,
       resolveBackend: () => {
-        const found = requireExecutable(options.stillBinary !== undefined ? [options.stillBinary] : ['rpicam-still', 'libcamera-still'], context.searchPath, installFix);
+        const found = requireExecutable(options.binary !== undefined && options.mode === 'still' ? [options.binary] : stillPrograms, context.searchPath, installFix);
         const args = rpicamStillArgs(options);
-        return { name: found.name, capture: () => runStillCapture(found.name, found.path, args, maxFrameBytes, timing.killTimeoutMs) };
+        return { name: found.name, capture: () => runStillCapture(found.name, found.path, args, maxFrameBytes, killTimeoutMs) };
       },
-      intervalMs: 1000 / (options.framesPerSecond ?? 10),
-      timing,
+      intervalMs: 1000 / options.fps,
+      timing: options,
     },
     context,
   );
@@ -115,15 +98,13 @@ function stillSource(options: RpicamSourceOptions, context: CaptureContext): Pol
 
 /** Builds an rpicam source; nothing is spawned until `start()`. */
 export function createRpicamSource(options: RpicamSourceOptions, context: CaptureContext): FrameSource {
-  const mode = options.mode ?? 'auto';
+  const mode = options.mode;
   if (!['auto', 'video', 'still'].includes(mode)) {
     throw captureErrors.EDGE_CAPTURE_INVALID_OPTION(`Expected mode of source "${options.name}" to be one of auto, video, still but received ${String(mode)}`, { source: options.name, key: 'mode' });
   }
-  for (const key of ['width', 'height', 'framesPerSecond', 'quality', 'maxFrameBytes'] as const) {
-    const value = options[key];
-    if (value !== undefined) requirePositive(value, key, options.name);
-  }
-  resolveTiming(options, options.name);
+  checkFormat(options, options.name);
+  checkTiming(options, options.name);
+  if (options.cameraIndex !== 0) requirePositive(options.cameraIndex, 'cameraIndex', options.name);
   if (mode === 'video') return videoSource(options, context);
   if (mode === 'still') return stillSource(options, context);
   return new DelegatingFrameSource(options.name, async (attach) => {

@@ -1,6 +1,7 @@
 /**
  * Readiness: the agent is ready when every model is loaded and warmed up and every camera has
- * delivered a frame recently. The frame loop reports those events here; `/readyz` asks `check()`.
+ * delivered a frame recently. A camera that is down (restarting after a failure, or given up for
+ * good) is named with the failure, so `/readyz` says which camera and why. The frame loop reports those events here; `/readyz` asks `check()`.
  * A tracker rather than a probe, so answering a scrape never touches a camera or a model.
  */
 
@@ -36,6 +37,7 @@ export class ReadinessTracker {
   private readonly now: () => number;
   private readonly warmedUp = new Set<string>();
   private readonly lastFrameAtMs = new Map<string, number>();
+  private readonly down = new Map<string, { why: string; permanent: boolean }>();
 
   constructor(options: ReadinessTrackerOptions) {
     this.cameras = [...options.cameras];
@@ -59,9 +61,20 @@ export class ReadinessTracker {
     this.warmedUp.delete(modelId);
   }
 
-  /** A camera delivered a frame now. */
+  /** A camera delivered a frame now (it is up again, if it was down). */
   frameDelivered(camera: string): void {
     this.lastFrameAtMs.set(camera, this.now());
+    this.down.delete(camera);
+  }
+
+  /** A camera failed and is being restarted or reopened; `why` is the failure, until its next frame. */
+  cameraDown(camera: string, why: string): void {
+    this.down.set(camera, { why, permanent: false });
+  }
+
+  /** A camera failed for good (a missing program, an invalid option) and is not retried. */
+  cameraFailed(camera: string, why: string): void {
+    this.down.set(camera, { why, permanent: true });
   }
 
   /** The current answer, with a reason for each model not warmed up and each camera not delivering. */
@@ -71,7 +84,9 @@ export class ReadinessTracker {
     const now = this.now();
     for (const camera of this.cameras) {
       const last = this.lastFrameAtMs.get(camera.name);
-      if (last === undefined) reasons.push(`camera ${camera.name} has delivered no frame yet`);
+      const down = this.down.get(camera.name);
+      if (down !== undefined) reasons.push(`camera ${camera.name} ${down.permanent ? 'failed and is not retried' : 'is down and being retried'}: ${down.why}`);
+      else if (last === undefined) reasons.push(`camera ${camera.name} has delivered no frame yet`);
       else if (now - last > camera.staleAfterMs) reasons.push(`camera ${camera.name} delivered its last frame ${now - last} ms ago (limit ${camera.staleAfterMs} ms)`);
     }
     return { ready: reasons.length === 0, reasons };

@@ -1,41 +1,43 @@
 /** Maps one camera's config onto the capture layer's source options (the only place the two meet). */
-import { join } from 'node:path';
 import type { FrameSourceOptions } from '../capture/create-frame-source.js';
 import type { AgentConfig, CameraConfig } from '../config/schema.js';
 
-/** Source options for `camera`, with capture-wide defaults from `config.capture`. */
+/**
+ * Source options for `camera`: the same keys as `cameras[].source`, already defaulted by the
+ * schema, plus the size from `capture.frameWidth`/`frameHeight` when the camera gives none and,
+ * for `auto`, the backends of `capture.autoBackends`.
+ */
 export function sourceOptionsFor(camera: CameraConfig, config: AgentConfig): FrameSourceOptions {
   const s = camera.source;
-  const timing = {
-    stallTimeoutMs: s.stallTimeoutMs,
-    restartBackoff: { initialMs: Math.max(1, s.restartBackoffInitialMs), maxMs: Math.max(1, s.restartBackoffMaxMs) },
-  };
-  const size = { width: s.width ?? config.capture.frameWidth, height: s.height ?? config.capture.frameHeight };
-  const fps = s.fps === undefined ? {} : { framesPerSecond: s.fps };
   const name = camera.name;
+  const timing = {
+    openTimeoutMs: s.openTimeoutMs,
+    stallTimeoutMs: s.stallTimeoutMs,
+    restartBackoffInitialMs: s.restartBackoffInitialMs,
+    restartBackoffMaxMs: s.restartBackoffMaxMs,
+  };
+  const format = { width: s.width ?? config.capture.frameWidth, height: s.height ?? config.capture.frameHeight, fps: s.fps };
+  const binary = s.binary === undefined ? {} : { binary: s.binary };
   switch (s.type) {
     case 'files':
-      // A glob is relative to `path` when both are given; the files source accepts either.
-      return { kind: 'files', name, path: s.glob !== undefined ? (s.path !== undefined ? join(s.path, s.glob) : s.glob) : (s.path as string), loop: s.loop, ...fps };
+      return { type: 'files', name, fps: s.fps, loop: s.loop, ...(s.path === undefined ? {} : { path: s.path }), ...(s.glob === undefined ? {} : { glob: s.glob }) };
     case 'rpicam':
-      return { kind: 'rpicam', name, cameraIndex: s.cameraIndex, ...size, ...fps, ...timing, ...(s.binary === undefined ? {} : { videoBinary: s.binary }) };
+      return { type: 'rpicam', name, mode: s.mode, cameraIndex: s.cameraIndex, ...format, ...timing, ...binary };
     case 'raspistill':
-      return { kind: 'raspistill', name, ...size, ...fps, ...timing };
+      return { type: 'raspistill', name, ...format, ...timing };
     case 'v4l2':
-      return { kind: 'v4l2', name, device: s.device as string, output: s.inputFormat === 'raw' ? 'rgb' : 'mjpeg', ...size, ...fps, ...timing, ...(s.binary === undefined ? {} : { binary: s.binary }) };
+      // crossCheck refuses a v4l2 source without a device, so it is there.
+      return { type: 'v4l2', name, device: s.device as string, inputFormat: s.inputFormat, ...format, ...timing, ...binary };
     case 'rtsp':
     case 'http':
-      return { kind: s.type, name, url: s.url as string, ...size, ...fps, ...timing, ...(s.binary === undefined ? {} : { binary: s.binary }) };
+      return { type: s.type, name, url: s.url as string, ...format, ...timing, ...binary };
     case 'gstreamer':
-      return { kind: 'gstreamer', name, ...(s.pipeline === undefined ? {} : { pipeline: s.pipeline }), ...size, ...fps, ...timing, ...(s.binary === undefined ? {} : { binary: s.binary }) };
+      return { type: 'gstreamer', name, pipeline: s.pipeline as string, ...timing, ...binary };
     case 'auto':
-      return { kind: 'auto', name, ...size, ...fps, ...timing };
+      return {
+        type: 'auto', name, backends: config.capture.autoBackends, cameraIndex: s.cameraIndex, mode: s.mode, inputFormat: s.inputFormat,
+        ...(s.pipeline === undefined ? {} : { pipeline: s.pipeline }), ...format, ...timing,
+      };
   }
 }
 
-/** Minimum ms between two inferred frames of `camera` (targetIntervalMs, or 1000 / targetFps; default 1000). */
-export function intervalMsFor(camera: CameraConfig): number {
-  if (camera.targetIntervalMs !== undefined) return camera.targetIntervalMs;
-  if (camera.targetFps !== undefined) return 1000 / camera.targetFps;
-  return 1000;
-}

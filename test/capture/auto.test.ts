@@ -1,24 +1,42 @@
 import t from 'tap';
 import { symlinkSync, mkdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { autoCandidates, createAutoSource, listVideoDevices } from '../../agent/capture/auto.js';
+import { autoCandidates, createAutoSource, listVideoDevices, type AutoSourceOptions } from '../../agent/capture/auto.js';
 import { createFrameSource } from '../../agent/capture/create-frame-source.js';
-import { captureContext, configureFakes, fakeBin, waitFor, writeJpegs } from './helpers.js';
+import { captureContext, configureFakes, fakeBin, testTiming, waitFor, writeJpegs } from './helpers.js';
 
-// A PATH holding only the named fakes (copied as symlinks), plus the directory holding node.
+// A PATH holding only the named fakes (as symlinks); `ffmpeg` and `gst-launch-1.0` link to /bin/true,
+// enough for detection, which only looks programs up.
 function pathWith(dir: string, names: string[]): string {
-  mkdirSync(join(dir, 'bin'), { recursive: true });
   mkdirSync(join(dir, 'bin', 'lib'), { recursive: true });
   symlinkSync(join(fakeBin, 'lib', 'fake-camera.mjs'), join(dir, 'bin', 'lib', 'fake-camera.mjs'));
-  for (const name of names) symlinkSync(join(fakeBin, name), join(dir, 'bin', name));
-  return [join(dir, 'bin')].join(delimiter);
+  for (const name of names) symlinkSync(['ffmpeg', 'gst-launch-1.0'].includes(name) ? '/bin/true' : join(fakeBin, name), join(dir, 'bin', name));
+  return join(dir, 'bin');
 }
 
-t.test('candidates come in the order rpicam, raspistill, first V4L2 device', async (t) => {
+function auto(backends: AutoSourceOptions['backends'], extra: Partial<AutoSourceOptions> = {}): AutoSourceOptions {
+  return { type: 'auto', name: 'cam', backends, cameraIndex: 0, mode: 'auto', inputFormat: 'mjpeg', width: 64, height: 48, fps: 30, ...testTiming, ...extra };
+}
+
+t.test('candidates follow capture.autoBackends, each only when present', async (t) => {
   const dir = t.testdir({ dev: { video2: '', video10: '', video0: '' } });
-  const all = autoCandidates({ kind: 'auto', name: 'cam', devDir: join(dir, 'dev') }, captureContext(pathWith(dir, ['rpicam-vid', 'raspistill'])));
-  t.same(all.map((c) => c.kind), ['rpicam', 'raspistill', 'v4l2']);
-  t.same(all[2], { kind: 'v4l2', name: 'cam', device: join(dir, 'dev', 'video0') });
+  const context = captureContext(pathWith(dir, ['rpicam-vid', 'raspistill', 'ffmpeg', 'gst-launch-1.0']), join(dir, 'dev'));
+  t.same(autoCandidates(auto(['rpicam', 'raspistill', 'v4l2']), context).map((c) => c.type), ['rpicam', 'raspistill', 'v4l2']);
+  t.same(autoCandidates(auto(['v4l2', 'rpicam']), context).map((c) => c.type), ['v4l2', 'rpicam'], 'the profile order, not a fixed one');
+  t.same(autoCandidates(auto(['v4l2']), context).map((c) => c.type), ['v4l2'], 'backends left out are never tried');
+  const [v4l2] = autoCandidates(auto(['v4l2']), context);
+  t.equal(v4l2?.type === 'v4l2' ? v4l2.device : undefined, join(dir, 'dev', 'video0'), 'the lowest-numbered device');
+  const [gst] = autoCandidates(auto(['gstreamer'], { cameraIndex: 1 }), context);
+  t.match(gst?.type === 'gstreamer' ? gst.pipeline : '', /^nvarguscamerasrc sensor-id=1 ! video\/x-raw\(memory:NVMM\),width=64,height=48,framerate=30\/1 .* fdsink fd=1$/, 'the Jetson CSI pipeline');
+  const [own] = autoCandidates(auto(['gstreamer'], { pipeline: 'videotestsrc ! jpegenc ! fdsink fd=1' }), context);
+  t.equal(own?.type === 'gstreamer' ? own.pipeline : '', 'videotestsrc ! jpegenc ! fdsink fd=1', 'source.pipeline replaces it');
+});
+
+t.test('a v4l2 device without ffmpeg, or ffmpeg without a device, is not a candidate', async (t) => {
+  const dir = t.testdir({ dev: { video0: '' }, empty: {} });
+  t.same(autoCandidates(auto(['v4l2']), captureContext(pathWith(dir, []), join(dir, 'dev'))), []);
+  const other = t.testdir({ empty: {} });
+  t.same(autoCandidates(auto(['v4l2']), captureContext(pathWith(other, ['ffmpeg']), join(other, 'empty'))), []);
 });
 
 t.test('USB cameras listed under v4l/by-id come before bare /dev/videoN nodes', async (t) => {
@@ -28,10 +46,10 @@ t.test('USB cameras listed under v4l/by-id come before bare /dev/videoN nodes', 
   t.same(listVideoDevices(join(dir, 'dev')), [join(dir, 'dev', 'video4'), join(dir, 'dev', 'video0')]);
 });
 
-t.test('nothing found is an environment error listing every fix', async (t) => {
+t.test('nothing found is an environment error naming each configured backend and its fix', async (t) => {
   const dir = t.testdir({ dev: {} });
-  const source = createAutoSource({ kind: 'auto', name: 'cam', devDir: join(dir, 'dev') }, captureContext(join(dir, 'empty')));
-  await t.rejects(source.start(), { code: 'EDGE_CAPTURE_NO_CAMERA', message: /apt-get install rpicam-apps.*apt-get install ffmpeg.*kind: gstreamer/ });
+  const source = createAutoSource(auto(['gstreamer', 'v4l2']), captureContext(join(dir, 'empty'), join(dir, 'dev')));
+  await t.rejects(source.start(), { code: 'EDGE_CAPTURE_NO_CAMERA', message: /capture\.autoBackends \[gstreamer, v4l2\].*gstreamer: gst-launch-1\.0.*v4l2: .*apt-get install ffmpeg/ });
 });
 
 t.test('auto picks and starts the fake rpicam camera through the factory', async (t) => {
@@ -39,7 +57,7 @@ t.test('auto picks and starts the fake rpicam camera through the factory', async
   await writeJpegs(join(dir, 'frames'));
   configureFakes(join(dir, 'frames'), join(dir, 'runs'));
   const searchPath = [pathWith(dir, ['rpicam-vid', 'rpicam-still']), process.env['PATH'] ?? ''].join(delimiter);
-  const source = createFrameSource({ kind: 'auto', name: 'cam', framesPerSecond: 30, devDir: join(dir, 'dev') }, captureContext(searchPath));
+  const source = createFrameSource(auto(['raspistill', 'rpicam']), captureContext(searchPath, join(dir, 'dev')));
   let count = 0;
   source.onFrame(() => count++);
   await source.start();
@@ -49,6 +67,6 @@ t.test('auto picks and starts the fake rpicam camera through the factory', async
   t.equal(source.stats().state, 'stopped');
 });
 
-t.test('the factory refuses an unknown kind with the list of kinds', async (t) => {
-  t.throws(() => createFrameSource({ kind: 'webcam' } as never, captureContext()), { code: 'EDGE_CAPTURE_INVALID_OPTION', message: /Expected kind to be one of files, rpicam, raspistill, v4l2, rtsp, http, gstreamer, auto but received "webcam"/ });
+t.test('the factory refuses an unknown type with the list of types', async (t) => {
+  t.throws(() => createFrameSource({ type: 'webcam' } as never, captureContext()), { code: 'EDGE_CAPTURE_INVALID_OPTION', message: /Expected type to be one of files, rpicam, raspistill, v4l2, rtsp, http, gstreamer, auto but received "webcam"/ });
 });

@@ -1,24 +1,34 @@
 import t from 'tap';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { createFfmpegSource, ffmpegArgs, type V4l2SourceOptions } from '../../agent/capture/ffmpeg-source.js';
 import type { Frame } from '../../agent/capture/frame.js';
-import { captureContext, waitFor } from './helpers.js';
+import { captureContext, fakeBin, testTiming, waitFor } from './helpers.js';
 
-const fast = { openTimeoutMs: 15_000, stallTimeoutMs: 5000, restartBackoff: { initialMs: 50, maxMs: 200 }, killTimeoutMs: 1000 };
+// The fake ffmpeg swaps only the v4l2 input for ffmpeg's lavfi test pattern; the argument list
+// the source builds, the real ffmpeg and everything after the input are the path a camera takes.
+const fakeFfmpeg = join(fakeBin, 'ffmpeg-v4l2-lavfi');
 
-// ffmpeg's lavfi test pattern stands in for /dev/video0; everything after the input is the real v4l2 path.
-function lavfi(extra: Partial<V4l2SourceOptions> = {}, testsrc = 'testsrc=size=160x120:rate=20'): V4l2SourceOptions {
-  return { kind: 'v4l2', name: 'usb', device: '/dev/video-unused', width: 96, height: 64, inputArgs: ['-re', '-f', 'lavfi', '-i', testsrc], ...fast, ...extra };
+function usb(device: string, extra: Partial<V4l2SourceOptions> = {}): V4l2SourceOptions {
+  return { type: 'v4l2', name: 'usb', device, inputFormat: 'mjpeg', binary: fakeFfmpeg, width: 96, height: 64, fps: 20, ...testTiming, ...extra };
 }
 
-t.test('ffmpeg MJPEG output is split into JPEGs that decode at the configured size', async (t) => {
-  const source = createFfmpegSource(lavfi(), captureContext());
+// A device node is a file the agent can read and write; a plain file passes the same check.
+function fakeDevice(dir: string): string {
+  const device = join(dir, 'video0');
+  writeFileSync(device, '');
+  return device;
+}
+
+t.test('MJPEG from the camera is split into JPEGs that decode at the configured size', async (t) => {
+  const source = createFfmpegSource(usb(fakeDevice(t.testdir())), captureContext());
   const frames: Frame[] = [];
   source.onFrame((f) => frames.push(f));
   await source.start();
   await waitFor(() => frames.length >= 5, 'five frames');
   await source.stop();
-  t.equal(source.stats().backend, 'ffmpeg');
+  t.match(source.stats().backend, /ffmpeg-v4l2-lavfi$/, 'the configured binary ran');
   t.equal(source.stats().restarts, 0);
   for (const frame of frames.slice(0, 5)) {
     t.equal(frame.image.kind, 'encoded');
@@ -27,8 +37,10 @@ t.test('ffmpeg MJPEG output is split into JPEGs that decode at the configured si
   }
 });
 
-t.test('rgb output delivers raw frames of width*height*3 bytes', async (t) => {
-  const source = createFfmpegSource(lavfi({ output: 'rgb' }), captureContext());
+t.test('inputFormat raw asks for yuyv422 and delivers raw frames of width*height*3 bytes', async (t) => {
+  const options = usb(fakeDevice(t.testdir()), { inputFormat: 'raw' });
+  t.same(ffmpegArgs(options).slice(4, 8), ['-f', 'v4l2', '-input_format', 'yuyv422']);
+  const source = createFfmpegSource(options, captureContext());
   const frames: Frame[] = [];
   source.onFrame((f) => frames.push(f));
   await source.start();
@@ -43,37 +55,44 @@ t.test('rgb output delivers raw frames of width*height*3 bytes', async (t) => {
   }
 });
 
-t.test('an input that ends (a dropped RTSP session) is restarted and counted', async (t) => {
-  const source = createFfmpegSource(lavfi({}, 'testsrc=size=160x120:rate=20:duration=0.3'), captureContext());
+t.test('an input that ends (a camera unplugged) is restarted and counted through onRestart', async (t) => {
+  process.env['FAKE_V4L2_TESTSRC'] = 'testsrc=size=96x64:rate=20:duration=0.3';
+  t.teardown(() => {
+    delete process.env['FAKE_V4L2_TESTSRC'];
+  });
+  const reasons: string[] = [];
+  const source = createFfmpegSource(usb(fakeDevice(t.testdir())), { ...captureContext(), onRestart: (reason) => reasons.push(reason) });
   let count = 0;
   source.onFrame(() => count++);
   await source.start();
   await waitFor(() => source.stats().restarts >= 2, 'two restarts');
   await source.stop();
   t.ok(count >= 3);
-  t.match(source.stats().lastError, /ffmpeg for source "usb" exited with code 0/);
+  t.match(source.stats().lastError, /ffmpeg-v4l2-lavfi for source "usb" exited with code 0/);
+  t.same(reasons.slice(0, 2), ['exited', 'exited'], 'each restart reported with its reason');
 });
 
 t.test('network cameras get transport and rate arguments; v4l2 MJPEG is copied, not re-encoded', async (t) => {
-  const rtsp = ffmpegArgs({ kind: 'rtsp', name: 'gate', url: 'rtsp://127.0.0.1:8554/cam', framesPerSecond: 5 });
+  const format = { width: 640, height: 480, fps: 5, ...testTiming };
+  const rtsp = ffmpegArgs({ type: 'rtsp', name: 'gate', url: 'rtsp://127.0.0.1:8554/cam', ...format });
   t.same(rtsp.slice(4, 8), ['-rtsp_transport', 'tcp', '-i', 'rtsp://127.0.0.1:8554/cam']);
   t.ok(rtsp.includes('-r') && rtsp.includes('mjpeg'));
-  const usb = ffmpegArgs({ kind: 'v4l2', name: 'usb', device: '/dev/video0' });
-  t.same(usb.slice(4, 14), ['-f', 'v4l2', '-input_format', 'mjpeg', '-video_size', '640x480', '-framerate', '10', '-i', '/dev/video0']);
-  t.same(usb.slice(-5), ['-c:v', 'copy', '-f', 'mjpeg', 'pipe:1']);
+  const cam = ffmpegArgs({ type: 'v4l2', name: 'usb', device: '/dev/video0', inputFormat: 'mjpeg', ...format });
+  t.same(cam.slice(4, 14), ['-f', 'v4l2', '-input_format', 'mjpeg', '-video_size', '640x480', '-framerate', '5', '-i', '/dev/video0']);
+  t.same(cam.slice(-5), ['-c:v', 'copy', '-f', 'mjpeg', 'pipe:1']);
 });
 
 t.test('a missing device is a clear error naming the device and how to find cameras', async (t) => {
-  const source = createFfmpegSource({ kind: 'v4l2', name: 'usb', device: '/dev/video-does-not-exist' }, captureContext());
+  const source = createFfmpegSource(usb('/dev/video-does-not-exist', { binary: 'ffmpeg' }), captureContext());
   await t.rejects(source.start(), { code: 'EDGE_CAPTURE_DEVICE_NOT_FOUND', message: /\/dev\/video-does-not-exist .*ENOENT.*v4l2-ctl --list-devices/ });
 });
 
 t.test('a missing ffmpeg names the apt package', async (t) => {
-  const source = createFfmpegSource(lavfi(), captureContext(t.testdir()));
+  const source = createFfmpegSource(usb(fakeDevice(t.testdir()), { binary: 'ffmpeg' }), captureContext(t.testdir()));
   await t.rejects(source.start(), { code: 'EDGE_CAPTURE_BINARY_NOT_FOUND', message: /ffmpeg not found on PATH .*apt-get install ffmpeg/ });
 });
 
 t.test('an unreachable stream fails start() with ffmpeg\'s own words', async (t) => {
-  const source = createFfmpegSource({ kind: 'http', name: 'ipcam', url: 'http://127.0.0.1:9/video.mjpg', ...fast }, captureContext());
+  const source = createFfmpegSource({ type: 'http', name: 'ipcam', url: 'http://127.0.0.1:9/video.mjpg', width: 96, height: 64, fps: 5, ...testTiming }, captureContext());
   await t.rejects(source.start(), { code: 'EDGE_CAPTURE_OPEN_FAILED', message: /ffmpeg for source "ipcam" exited with code \d+; stderr: .*(refused|Connection)/i });
 });

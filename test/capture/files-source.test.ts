@@ -1,7 +1,7 @@
 import t from 'tap';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { FilesSource, listImageFiles } from '../../agent/capture/files-source.js';
+import { FilesSource, filesPattern, listImageFiles } from '../../agent/capture/files-source.js';
 import { LatestFrame } from '../../agent/capture/latest-frame.js';
 import type { Frame } from '../../agent/capture/frame.js';
 import { sharedImage, sharedImages } from '../helpers/shared.js';
@@ -11,7 +11,7 @@ const imageNames = readdirSync(sharedImages).filter((n) => /\.(jpe?g|png|webp)$/
 
 t.test('a directory plays once, in name order, every file byte for byte (truncated.jpg too)', async (t) => {
   t.ok(imageNames.includes('truncated.jpg'));
-  const source = new FilesSource({ kind: 'files', name: 'demo', path: sharedImages, framesPerSecond: 100, loop: false }, captureContext());
+  const source = new FilesSource({ type: 'files', name: 'demo', path: sharedImages, fps: 100, loop: false }, captureContext());
   const frames: Frame[] = [];
   source.onFrame((f) => frames.push(f));
   let ended = false;
@@ -31,7 +31,7 @@ t.test('a directory plays once, in name order, every file byte for byte (truncat
 });
 
 t.test('looping starts again after the last file', async (t) => {
-  const source = new FilesSource({ kind: 'files', name: 'demo', path: sharedImages, framesPerSecond: 0 }, captureContext());
+  const source = new FilesSource({ type: 'files', name: 'demo', path: sharedImages, fps: 1000, loop: true }, captureContext());
   const frames: Frame[] = [];
   source.onFrame((f) => frames.push(f));
   await source.start();
@@ -43,19 +43,22 @@ t.test('looping starts again after the last file', async (t) => {
   t.equal(source.stats().state, 'stopped');
 });
 
-t.test('a glob selects files', async (t) => {
-  const files = await listImageFiles(join(sharedImages, '*.png'));
+t.test('a glob selects files, relative to path when both are given', async (t) => {
+  const pattern = filesPattern({ name: 'demo', path: sharedImages, glob: '*.png' });
+  t.equal(pattern, join(sharedImages, '*.png'));
+  const files = await listImageFiles(pattern);
   t.same(files.map((f) => f.slice(sharedImages.length + 1)), imageNames.filter((n) => n.endsWith('.png')));
 });
 
 t.test('a path with no images is an input error, not a hang', async (t) => {
-  const source = new FilesSource({ kind: 'files', name: 'drop', path: t.testdir({ 'notes.txt': 'x' }) }, captureContext());
+  const source = new FilesSource({ type: 'files', name: 'drop', path: t.testdir({ 'notes.txt': 'x' }), fps: 10, loop: false }, captureContext());
   await t.rejects(source.start(), { code: 'EDGE_CAPTURE_NO_FILES', message: /Expected image files .* but found none/ });
-  t.throws(() => new FilesSource({ kind: 'files', name: 'drop', path: '.', framesPerSecond: -2 }, captureContext()), { code: 'EDGE_CAPTURE_INVALID_OPTION' });
+  t.throws(() => new FilesSource({ type: 'files', name: 'drop', path: '.', fps: -2, loop: false }, captureContext()), { code: 'EDGE_CAPTURE_INVALID_OPTION', message: /fps/ });
+  t.throws(() => new FilesSource({ type: 'files', name: 'drop', fps: 1, loop: false }, captureContext()), { code: 'EDGE_CAPTURE_INVALID_OPTION', message: /Expected path or glob/ });
 });
 
 t.test('latest-frame-wins: a slow consumer gets the newest frame and the rest are counted as dropped', async (t) => {
-  const source = new FilesSource({ kind: 'files', name: 'demo', path: sharedImages, framesPerSecond: 0, loop: false }, captureContext());
+  const source = new FilesSource({ type: 'files', name: 'demo', path: sharedImages, fps: 1000, loop: false }, captureContext());
   const latest = new LatestFrame(source);
   await source.start();
   let ended = false;

@@ -1,12 +1,14 @@
 import t from 'tap';
 import sharp from 'sharp';
-import { createGstreamerSource, gstreamerArgs } from '../../agent/capture/gstreamer-source.js';
+import { createGstreamerSource, gstreamerArgs, jetsonCsiPipeline } from '../../agent/capture/gstreamer-source.js';
 import { findExecutable } from '../../agent/support/executables.js';
 import type { Frame } from '../../agent/capture/frame.js';
 import { captureContext, waitFor } from './helpers.js';
 
-t.test('the default pipeline is the Jetson CSI camera, JPEG to stdout', async (t) => {
-  const args = gstreamerArgs({ kind: 'gstreamer', name: 'csi', sensorId: 1, width: 1920, height: 1080, framesPerSecond: 15 });
+const timing = { openTimeoutMs: 30_000, stallTimeoutMs: 30_000, restartBackoffInitialMs: 50, restartBackoffMaxMs: 200 };
+
+t.test('the Jetson CSI pipeline auto builds writes JPEG to stdout', async (t) => {
+  const args = gstreamerArgs({ type: 'gstreamer', name: 'csi', pipeline: jetsonCsiPipeline({ cameraIndex: 1, width: 1920, height: 1080, fps: 15 }), ...timing });
   t.same(args.slice(0, 3), ['-q', 'nvarguscamerasrc', 'sensor-id=1']);
   t.ok(args.includes('video/x-raw(memory:NVMM),width=1920,height=1080,framerate=15/1'));
   t.same(args.slice(-2), ['fdsink', 'fd=1']);
@@ -16,7 +18,7 @@ t.test('the default pipeline is the Jetson CSI camera, JPEG to stdout', async (t
 t.test('a configured pipeline through the real gst-launch-1.0 yields JPEG frames', { skip: findExecutable('gst-launch-1.0', process.env['PATH'] ?? '') === undefined ? 'gst-launch-1.0 not installed (apt-get install gstreamer1.0-tools gstreamer1.0-plugins-good)' : false }, async (t) => {
   const source = createGstreamerSource(
     {
-      kind: 'gstreamer', name: 'csi', openTimeoutMs: 15_000,
+      type: 'gstreamer', name: 'csi', ...timing,
       pipeline: 'videotestsrc is-live=true ! video/x-raw,width=80,height=60,framerate=20/1 ! jpegenc ! fdsink fd=1',
     },
     captureContext(),
@@ -32,6 +34,7 @@ t.test('a configured pipeline through the real gst-launch-1.0 yields JPEG frames
 });
 
 t.test('a pipeline with a missing element fails start() with GStreamer\'s message', { skip: findExecutable('gst-launch-1.0', process.env['PATH'] ?? '') === undefined }, async (t) => {
-  const source = createGstreamerSource({ kind: 'gstreamer', name: 'csi', openTimeoutMs: 15_000 }, captureContext());
+  const pipeline = jetsonCsiPipeline({ cameraIndex: 0, width: 1280, height: 720, fps: 10 });
+  const source = createGstreamerSource({ type: 'gstreamer', name: 'csi', pipeline, ...timing }, captureContext());
   await t.rejects(source.start(), { code: 'EDGE_CAPTURE_OPEN_FAILED', message: /nvarguscamerasrc/ });
 });

@@ -12,10 +12,13 @@ export const fakeBin = join(repoRoot, 'test', 'fixtures', 'bin');
 /** PATH with the fakes first, so the real lookup and spawn code finds them. */
 export const fakePath = [fakeBin, process.env['PATH'] ?? ''].join(delimiter);
 
-/** A capture context over `searchPath` with a silent logger. */
-export function captureContext(searchPath: string = fakePath): CaptureContext {
-  return { logger: silentLogger(), searchPath };
+/** A capture context over `searchPath` with a silent logger; `devDir` is where `auto` lists video devices. */
+export function captureContext(searchPath: string = fakePath, devDir = '/dev'): CaptureContext {
+  return { logger: silentLogger(), searchPath, devDir };
 }
+
+/** Timing for tests: generous open and stall timeouts (no speed is asserted), short restart backoff. */
+export const testTiming = { openTimeoutMs: 30_000, stallTimeoutMs: 30_000, restartBackoffInitialMs: 50, restartBackoffMaxMs: 200 };
 
 /** Writes `colors.length` real JPEGs (64x48, one colour each) into `dir` and returns their bytes in name order. */
 export async function writeJpegs(dir: string, colors: string[] = ['red', 'green', 'blue']): Promise<Buffer[]> {

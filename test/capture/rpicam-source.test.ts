@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { hasCode } from '../../agent/errors/agent-error.js';
 import { createRpicamSource, type RpicamSourceOptions } from '../../agent/capture/rpicam-source.js';
 import type { Frame } from '../../agent/capture/frame.js';
-import { captureContext, configureFakes, fakeRuns, isAlive, waitFor, writeJpegs } from './helpers.js';
+import { captureContext, configureFakes, fakeRuns, isAlive, testTiming, waitFor, writeJpegs } from './helpers.js';
 
-const fast = { openTimeoutMs: 5000, stallTimeoutMs: 400, restartBackoff: { initialMs: 50, maxMs: 200 }, killTimeoutMs: 500 };
-
+// Generous timeouts: a slow machine must not turn a healthy stream into a stall. Only the stall
+// test shortens the stall timeout, and it asserts that stalls happen, not how fast frames come.
 function options(extra: Partial<RpicamSourceOptions> = {}): RpicamSourceOptions {
-  return { kind: 'rpicam', name: 'front', mode: 'video', framesPerSecond: 50, width: 64, height: 48, ...fast, ...extra };
+  return { type: 'rpicam', name: 'front', mode: 'video', cameraIndex: 0, fps: 50, width: 64, height: 48, ...testTiming, ...extra };
 }
 
 t.test('rpicam-vid MJPEG on stdout becomes frames byte-identical to what the camera wrote', async (t) => {
@@ -53,7 +53,7 @@ t.test('a stream that stalls is killed, restarted and counted', async (t) => {
   const dir = t.testdir();
   await writeJpegs(join(dir, 'frames'));
   configureFakes(join(dir, 'frames'), join(dir, 'runs'), 'stall-after:2');
-  const source = createRpicamSource(options(), captureContext());
+  const source = createRpicamSource(options({ stallTimeoutMs: 400 }), captureContext());
   let count = 0;
   source.onFrame(() => count++);
   await source.start();
@@ -134,7 +134,7 @@ t.test('auto mode falls back to rpicam-still when rpicam-vid cannot open', async
   await writeJpegs(join(dir, 'frames'));
   configureFakes(join(dir, 'frames'), join(dir, 'runs'));
   // A video binary that exits at once stands in for a camera the video pipeline cannot open.
-  const source = createRpicamSource(options({ mode: 'auto', videoBinary: '/bin/false' }), captureContext());
+  const source = createRpicamSource(options({ mode: 'auto', binary: '/bin/false' }), captureContext());
   let count = 0;
   source.onFrame(() => count++);
   await source.start();
