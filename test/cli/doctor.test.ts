@@ -4,11 +4,15 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { renderDoctorText, runDoctor, type DoctorOptions } from '../../agent/cli/doctor/doctor.js';
 import { registerDoctorCommand } from '../../agent/cli/commands/doctor.js';
+import { silentLogger } from '../../agent/log/logger.js';
+import { openModelStore } from '../../agent/models/model-store.js';
+import { sharedModels } from '../helpers/shared.js';
 
 // A fake Raspberry Pi 5: board files, /dev with one video device, and a PATH holding executable
 // stand-ins for rpicam-hello (which really runs and lists a camera) and rpicam-vid.
 function pi5(dir: string, meminfoKb = 4_000_000): Omit<DoctorOptions, 'load'> & { load: DoctorOptions['load'] } {
   writeFileSync(join(dir, 'model'), 'Raspberry Pi 5 Model B Rev 1.0\0');
+  writeFileSync(join(dir, 'serial-number'), '10000000c0ffee42\0');
   writeFileSync(join(dir, 'meminfo'), `MemTotal:        8000000 kB\nMemAvailable:    ${meminfoKb} kB\n`);
   const hello = join(dir, 'bin', 'rpicam-hello');
   writeFileSync(hello, '#!/bin/sh\necho "Available cameras"\necho "-----------------"\necho "0 : imx708 [4608x2592 10-bit RGGB] (/base/axi/pcie@120000/rp1/i2c@88000/imx708@1a)"\n');
@@ -21,8 +25,10 @@ function pi5(dir: string, meminfoKb = 4_000_000): Omit<DoctorOptions, 'load'> & 
       boardPaths: { deviceTreeModel: join(dir, 'model'), tegraRelease: join(dir, 'no-tegra') },
       arch: 'arm64',
       hostname: 'pi',
+      identityPaths: { serialNumber: [join(dir, 'serial-number')], machineId: [join(dir, 'no-machine-id')] },
       flags: { dataDir: join(dir, 'data') },
     },
+    greengrass: { socketPath: undefined, authToken: undefined, thingName: undefined },
     searchPath: [join(dir, 'bin')],
     devDir: join(dir, 'dev'),
     meminfoPath: join(dir, 'meminfo'),
@@ -38,9 +44,17 @@ t.test('a healthy Pi 5 with an rpicam camera: no problems', async (t) => {
     'site.yaml': 'cameras:\n  - name: door\n    source: { type: rpicam }\n    models: [{ id: person-yolox-192 }]\n',
   });
   const options = pi5(dir);
+  // Pulled into the store run would use: <dataDir>/models.
+  await openModelStore({ modelDir: join(dir, 'data', 'models'), mirrorDir: sharedModels, logger: silentLogger() }).pull('person-yolox-192');
   const report = await runDoctor({ ...options, load: { ...options.load, file: join(dir, 'site.yaml') } });
   const byName = new Map(report.checks.map((c) => [c.name, c]));
   t.equal(report.problems, 0, renderDoctorText(report));
+  t.equal(report.deviceId, 'pi-c0ffee42');
+  t.equal(report.deviceIdSource, 'serial-number');
+  t.match(byName.get('device id')?.detail, /^pi-c0ffee42 \(the host name and the board serial number in .*serial-number\); MQTT client id pi-c0ffee42$/);
+  t.match(byName.get('model person-yolox-192')?.detail, /data\/models\/person-yolox-192\/.* matches its manifest/);
+  t.equal(byName.get('data directory')?.status, 'ok');
+  t.match(byName.get('broker')?.detail, /transport is none/);
   t.equal(report.profile?.id, 'raspberry-pi-5');
   t.match(report.profile?.reason, /Raspberry Pi 5 Model B Rev 1\.0/);
   t.match(report.board, /Raspberry Pi 5 Model B Rev 1\.0, arch arm64/);
@@ -87,11 +101,13 @@ t.test('each problem comes with its fix, and the count drives the exit status', 
   t.equal(byName.get('disk')?.status, 'problem');
   t.equal(byName.get('memory')?.status, 'problem');
   t.equal(byName.get('cameras found')?.status, 'warn');
-  t.equal(report.problems, 5, 'usb, csi, sharp, disk, memory');
+  t.equal(byName.get('model m')?.status, 'problem');
+  t.match(byName.get('model m')?.detail, /Unknown model "m".*EDGE_MODEL_UNKNOWN/);
+  t.equal(report.problems, 6, 'usb, csi, model m, sharp, disk, memory');
   t.notOk(report.configInvalid);
   const text = renderDoctorText(report);
   t.match(text, /PROBLEM  camera usb\s+device \/dev\/video7 does not exist\n\s+fix: check the cable/);
-  t.match(text, /5 problems found\.\n$/);
+  t.match(text, /6 problems found\.\n$/);
 });
 
 t.test('an invalid config is a problem, and the other checks still run', async (t) => {

@@ -1,10 +1,11 @@
 /**
  * Doctor's checks of the runtime: whether the native modules load (onnxruntime-node, sharp),
- * free disk where the outbox lives and available memory against the profile's budget.
+ * whether the data directory takes a file, free disk where the outbox lives and available memory
+ * against the profile's budget.
  */
-import { accessSync, constants, existsSync, readFileSync, statfsSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { freemem, totalmem } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describeError } from '../../errors/agent-error.js';
 import type { AgentConfig } from '../../config/schema.js';
 import type { DoctorCheck } from './doctor-check.js';
@@ -62,15 +63,29 @@ function nearestExisting(path: string): string {
   return cur;
 }
 
-/** Free space where the outbox lives, against outbox.minFreeDiskBytes; and whether the data directory is writable. */
+/**
+ * Creates and deletes a probe file where the outbox will live: the honest test of "writable"
+ * (permission bits miss read-only mounts, ACLs and full inode tables). When the directory does
+ * not exist yet, the probe goes into the nearest existing parent, which `run` must create it in.
+ */
+export function dataDirCheck(dataDir: string, fix: string): DoctorCheck {
+  const existing = nearestExisting(dataDir);
+  const probe = join(existing, `.edge-agent-doctor-${process.pid}`);
+  const note = existing === dataDir ? '' : ` (does not exist yet; run creates it, probed ${existing})`;
+  try {
+    writeFileSync(probe, 'probe', { flag: 'wx' });
+    rmSync(probe, { force: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? describeError(err);
+    return { name: 'data directory', status: 'problem', detail: `cannot create a file in ${existing}: ${code}${note}`, fix };
+  }
+  return { name: 'data directory', status: 'ok', detail: `${dataDir} is writable${note}` };
+}
+
+/** Free space where the outbox lives, against outbox.minFreeDiskBytes. */
 export function diskCheck(dataDir: string, minFreeDiskBytes: number, freeBytesOf: (dir: string) => number = (d) => { const s = statfsSync(d); return s.bavail * s.bsize; }): DoctorCheck {
   const existing = nearestExisting(dataDir);
   const note = existing === dataDir ? '' : ` (${dataDir} does not exist yet; measured at ${existing})`;
-  try {
-    accessSync(existing, constants.W_OK);
-  } catch {
-    return { name: 'disk', status: 'problem', detail: `${existing} is not writable by this user${note}`, fix: 'run the agent as a user that may write there, or choose another directory with --data-dir' };
-  }
   const free = freeBytesOf(existing);
   const detail = `${mib(free)} free for ${dataDir}${note}; the outbox keeps at least ${mib(minFreeDiskBytes)} free`;
   if (free < minFreeDiskBytes) {
