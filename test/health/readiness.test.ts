@@ -18,3 +18,20 @@ t.test('ready only when models are warmed up and cameras deliver', async (t) => 
   r.modelUnloaded('m2');
   t.same(r.check(), { ready: false, reasons: ['model m2 is not loaded and warmed up'] });
 });
+
+t.test('a camera that is down is named with its failure until its next frame; one given up says so', async (t) => {
+  const r = new ReadinessTracker({ cameras: [{ name: 'door', staleAfterMs: 5000 }, { name: 'yard', staleAfterMs: 5000 }], models: [], now: () => 1000 });
+  r.frameDelivered('door');
+  r.frameDelivered('yard');
+  r.cameraDown('door', 'rpicam-vid for source "door" exited with code 3');
+  r.cameraFailed('yard', 'rpicam-vid not found on PATH');
+  t.same(r.check(), {
+    ready: false,
+    reasons: [
+      'camera door is down and being retried: rpicam-vid for source "door" exited with code 3',
+      'camera yard failed and is not retried: rpicam-vid not found on PATH',
+    ],
+  });
+  r.frameDelivered('door');
+  t.same(r.check().reasons, ['camera yard failed and is not retried: rpicam-vid not found on PATH'], 'a frame brings the camera back');
+});
