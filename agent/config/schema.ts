@@ -175,8 +175,8 @@ export const configSchema = {
     deviceId: {
       type: 'string',
       pattern: '^[A-Za-z0-9_.:-]+$',
-      runtimeDefault: 'the host name, with characters outside `A-Za-z0-9_.:-` replaced by `-`',
-      description: 'This device\'s name in results, topics (`{thingName}` defaults to it) and logs. No `/`, `+` or `#`: it goes into MQTT topics.',
+      runtimeDefault: '`<hostname>-<last 8 of the device-tree serial number>`, else `<hostname>-<first 8 of /etc/machine-id>`, else `$AWS_IOT_THING_NAME`, else the bare host name (characters outside `A-Za-z0-9_.:-` become `-`)',
+      description: 'This device\'s name in results, topics (`{thingName}` defaults to it), the MQTT client id and logs; unique per device, since two clients with one id take each other\'s broker session. `edge-agent doctor` shows the id and where it came from. No `/`, `+` or `#`: it goes into MQTT topics.',
     },
     dataDir: {
       type: 'string',
@@ -347,7 +347,7 @@ export const configSchema = {
           pattern: '^(mqtts?|wss?|tcp|ssl)://',
           description: 'Broker URL (`mqtt://host:1883`, `mqtts://host:8883`); for `aws-iot`, the account\'s endpoint. Required for `mqtt` and `aws-iot`.',
         },
-        clientId: { type: 'string', minLength: 1, runtimeDefault: '`deviceId`', description: 'MQTT client id.' },
+        clientId: { type: 'string', minLength: 1, runtimeDefault: '`deviceId`', description: 'MQTT client id; must differ between devices on one broker, which disconnects the older session when a second client connects with the same id.' },
         thingName: { type: 'string', minLength: 1, runtimeDefault: '`deviceId`', description: 'Value of `{thingName}` in topic templates; the AWS IoT thing name.' },
         tls: {
           type: 'object',
