@@ -11,6 +11,7 @@ import { publishErrors } from './errors.js';
 import { pubackReasonName } from './reason-codes.js';
 import { loadTlsFiles } from './tls-files.js';
 import { statusPayload } from './status-messages.js';
+import { ThroughputLimiter, type ThroughputLimits } from './throughput-limiter.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, type DisconnectListener, type OutgoingMessage, type PublishOutcome, type Publisher } from './publisher.js';
 
 /** The endpoint and the device's credentials. */
@@ -26,8 +27,16 @@ export interface AwsIotPublisherOptions {
   keepaliveSeconds?: number;
   connectTimeoutMs?: number;
   maxPayloadBytes?: number;
+  /** AWS IoT Core's per-connection quotas; the defaults are its published ones. */
+  limits?: ThroughputLimits;
   logger: Logger;
 }
+
+/** AWS IoT Core's per-connection quotas (https://docs.aws.amazon.com/general/latest/gr/iot-core.html). */
+export const AWS_IOT_CONNECTION_LIMITS: Readonly<ThroughputLimits> = Object.freeze({ maxPublishesPerSecond: 100, maxBytesPerSecond: 512 * 1024 });
+
+/** MQTT 5's "session taken over" DISCONNECT reason code (mqtt5.DisconnectReasonCode.SessionTakenOver). */
+const SESSION_TAKEN_OVER = 0x8e;
 
 interface CrtErrorLike {
   message?: string;
@@ -45,6 +54,9 @@ export class AwsIotPublisher implements Publisher {
   private readonly inFlight = new Set<(err: Error) => void>();
   private readonly host: string;
   private readonly port: number;
+  private readonly limiter: ThroughputLimiter;
+  /** Publishes pass the limiter one at a time, in call order, so seq order survives a wait. */
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: AwsIotPublisherOptions) {
     const m = /^mqtts:\/\/([^:/]+)(?::(\d+))?\/?$/.exec(options.url);
@@ -56,6 +68,7 @@ export class AwsIotPublisher implements Publisher {
     // Read once so a wrong path fails at start-up with the key named, as for the mqtt transport.
     loadTlsFiles({ certFile: options.certFile, keyFile: options.keyFile, ...(options.caFile === undefined ? {} : { caFile: options.caFile }) });
     this.maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+    this.limiter = new ThroughputLimiter(options.limits ?? AWS_IOT_CONNECTION_LIMITS);
   }
 
   connect(): Promise<void> {
@@ -72,8 +85,9 @@ export class AwsIotPublisher implements Publisher {
     builder.withSessionBehavior(mqtt5.ClientSessionBehavior.Clean);
     builder.withOfflineQueueBehavior(mqtt5.ClientOperationQueueBehavior.FailAllOnDisconnect);
     builder.withConnackTimeoutMs(o.connectTimeoutMs ?? 10_000);
-    // The builder turns on the CRT's IoT Core flow control (100 publishes/s); the drainer's rate
-    // limit is the one bound, named in config, so the CRT's is turned off.
+    // The builder turns on the CRT's IoT Core flow control, which queues inside native code out
+    // of the drainer's sight; this class enforces the same quotas itself (ThroughputLimiter, bounds
+    // from publish.awsIot), where a wait is visible, configurable and ends on abort.
     const config = { ...builder.build(), extendedValidationAndFlowControlOptions: mqtt5.ClientExtendedValidationAndFlowControl.None };
     const client = new mqtt5.Mqtt5Client(config);
     this.client = client;
@@ -92,13 +106,20 @@ export class AwsIotPublisher implements Publisher {
         if (settled) return;
         settled = true;
         this.dropClient();
-        reject(this.describeFailure(event.error as CrtErrorLike, event.connack?.reasonCode));
+        reject(this.describeFailure(event.error, event.connack?.reasonCode));
       });
       client.on('disconnection', (event) => {
         if (this.client !== client || !this.connected) return;
         this.connected = false;
         const e = event.error as CrtErrorLike;
-        const cause = publishErrors.EDGE_PUBLISH_DISCONNECTED(`The connection to ${o.url} closed: ${e.error_name ?? e.message ?? 'no reason given'}`, { url: o.url });
+        const reasonCode: number | undefined = event.disconnect?.reasonCode;
+        const cause =
+          reasonCode === SESSION_TAKEN_OVER
+            ? publishErrors.EDGE_PUBLISH_SESSION_TAKEN_OVER(
+                `${o.url} ended the connection with DISCONNECT reason code 0x8e (session taken over): another client connected with client id "${o.thingName}"; give every device its own publish.clientId (or deviceId)`,
+                { url: o.url, clientId: o.thingName, reasonCode },
+              )
+            : publishErrors.EDGE_PUBLISH_DISCONNECTED(`The connection to ${o.url} closed: ${e.error_name ?? e.message ?? 'no reason given'}`, { url: o.url });
         this.failInFlight(cause);
         this.dropClient();
         for (const l of this.listeners) l(cause);
@@ -116,29 +137,44 @@ export class AwsIotPublisher implements Publisher {
     if (client === undefined || !this.connected) {
       return Promise.reject(publishErrors.EDGE_PUBLISH_DISCONNECTED(`Expected a connection to ${this.options.url} but there is none`, {}));
     }
+    const bytes = Buffer.byteLength(message.payload);
+    const turn = this.queue.then(() => this.waitForSlot(bytes));
+    this.queue = turn;
     return new Promise<PublishOutcome>((resolve, reject) => {
       const fail = (err: Error): void => {
         if (this.inFlight.delete(fail)) reject(err);
       };
       this.inFlight.add(fail);
-      client
-        .publish({
-          topicName: message.topic,
-          qos: mqtt5.QoS.AtLeastOnce,
-          payload: message.payload,
-          ...(message.contentType === undefined ? {} : { contentType: message.contentType }),
-          ...(message.userProperties === undefined ? {} : { userProperties: Object.entries(message.userProperties).map(([name, value]) => ({ name, value })) }),
-        })
-        .then(
-          (puback) => {
-            if (!this.inFlight.delete(fail)) return;
-            const code = puback?.reasonCode ?? 0;
-            if (code >= 0x80) resolve({ kind: 'refused', reason: puback?.reasonString ?? pubackReasonName(code), reasonCode: code });
-            else resolve({ kind: 'acked' });
-          },
-          (err: unknown) => fail(publishErrors.EDGE_PUBLISH_DISCONNECTED(`Publish failed: ${(err as CrtErrorLike).error_name ?? (err as Error).message}`, {}, err)),
-        );
+      const send = (): void => {
+        // Dropped or aborted while waiting for the limiter: already rejected, nothing to send.
+        if (!this.inFlight.has(fail) || this.client !== client) return;
+        client
+          .publish({
+            topicName: message.topic,
+            qos: mqtt5.QoS.AtLeastOnce,
+            payload: message.payload,
+            ...(message.contentType === undefined ? {} : { contentType: message.contentType }),
+            ...(message.userProperties === undefined ? {} : { userProperties: Object.entries(message.userProperties).map(([name, value]) => ({ name, value })) }),
+          })
+          .then(
+            (puback) => {
+              if (!this.inFlight.delete(fail)) return;
+              const code: number = puback?.reasonCode ?? 0;
+              if (code >= 0x80) resolve({ kind: 'refused', reason: puback?.reasonString ?? pubackReasonName(code), reasonCode: code });
+              else resolve({ kind: 'acked' });
+            },
+            (err: unknown) => fail(publishErrors.EDGE_PUBLISH_DISCONNECTED(`Publish failed: ${(err as CrtErrorLike).error_name ?? (err as Error).message}`, {}, err)),
+          );
+      };
+      turn.then(send, send);
     });
+  }
+
+  /** Resolves when the connection's quotas allow `bytes` more (never rejects). */
+  private async waitForSlot(bytes: number): Promise<void> {
+    for (let waitMs = this.limiter.reserve(bytes); waitMs > 0; waitMs = this.limiter.reserve(bytes)) {
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+    }
   }
 
   onDisconnect(listener: DisconnectListener): void {

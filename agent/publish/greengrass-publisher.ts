@@ -106,7 +106,8 @@ export class GreengrassPublisher implements Publisher {
     client?.close(cause);
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.abort(publishErrors.EDGE_PUBLISH_DISCONNECTED('The publisher was closed', {}));
+    return Promise.resolve();
   }
 }

@@ -50,6 +50,8 @@ export class MqttPublisher implements Publisher {
   private readonly protocolVersion: 5 | 4;
   /** The broker's limit from CONNACK (MQTT 5); mqtt.js does not check outgoing packets against it. */
   private brokerMaxPacketBytes: number | undefined;
+  /** Rejects the connect under way, so an abort (on stop) never leaves it pending. */
+  private failConnect: ((err: Error) => void) | undefined;
 
   constructor(private readonly options: MqttPublisherOptions) {
     if (!/^mqtts?:\/\//.test(options.url)) {
@@ -79,9 +81,17 @@ export class MqttPublisher implements Publisher {
     this.client = client;
     return new Promise((resolve, reject) => {
       let settled = false;
+      // MQTT 5 brokers say why they end a connection (0x8E: session taken over); kept for 'close'.
+      let disconnectReason: number | undefined;
+      this.failConnect = (err) => {
+        if (settled) return;
+        settled = true;
+        reject(err);
+      };
       client.on('connect', (connack) => {
         if (settled) return;
         settled = true;
+        this.failConnect = undefined;
         this.connected = true;
         this.brokerMaxPacketBytes = connack.properties?.maximumPacketSize;
         client.publish(this.options.statusTopic, statusPayload(this.options.deviceId, 'online'), { qos: 1, retain: true }, (err) => {
@@ -98,6 +108,9 @@ export class MqttPublisher implements Publisher {
           this.onClientError(client, err);
         }
       });
+      client.on('disconnect', (packet) => {
+        disconnectReason = packet.reasonCode;
+      });
       client.on('close', () => {
         if (!settled) {
           settled = true;
@@ -108,7 +121,7 @@ export class MqttPublisher implements Publisher {
         if (this.client !== client) return;
         const wasConnected = this.connected;
         this.connected = false;
-        const cause = publishErrors.EDGE_PUBLISH_DISCONNECTED(`The connection to ${this.options.url} closed with ${this.pending.size} publishes unacknowledged`, { url: this.options.url });
+        const cause = closeCause(this.options.url, this.options.thingName, this.pending.size, disconnectReason);
         this.rejectAll(cause);
         if (wasConnected) for (const l of this.listeners) l(cause);
       });
@@ -163,9 +176,10 @@ export class MqttPublisher implements Publisher {
     const client = this.client;
     if (client === undefined) return;
     if (this.connected) {
-      // A clean close does not fire the last will, so say `offline` ourselves.
+      // A clean close does not fire the last will, so say `offline` ourselves; bounded, so a
+      // stop stays prompt when the broker has stopped answering (the will says it then).
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 2_000);
+        const timer = setTimeout(resolve, closeWaitMs);
         client.publish(this.options.statusTopic, statusPayload(this.options.deviceId, 'offline'), { qos: 1, retain: true }, () => {
           clearTimeout(timer);
           resolve();
@@ -174,7 +188,17 @@ export class MqttPublisher implements Publisher {
     }
     this.connected = false;
     this.client = undefined;
-    await new Promise<void>((resolve) => client.end(false, {}, () => resolve()));
+    // end(false) waits for mqtt.js's in-flight publishes; past the bound, force it.
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        client.end(true);
+        resolve();
+      }, closeWaitMs);
+      client.end(false, {}, () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
     this.rejectAll(publishErrors.EDGE_PUBLISH_DISCONNECTED('The publisher was closed', {}));
   }
 
@@ -202,6 +226,9 @@ export class MqttPublisher implements Publisher {
   }
 
   private dropClient(): void {
+    const failConnect = this.failConnect;
+    this.failConnect = undefined;
+    failConnect?.(publishErrors.EDGE_PUBLISH_DISCONNECTED(`The connect to ${this.options.url} was abandoned`, { url: this.options.url }));
     const client = this.client;
     this.client = undefined;
     this.connected = false;
@@ -211,6 +238,24 @@ export class MqttPublisher implements Publisher {
       client.end(true);
     }
   }
+}
+
+/** Bound of each goodbye step in `close()` (the offline status, then the end). */
+const closeWaitMs = 700;
+
+/** MQTT 5's "session taken over" DISCONNECT reason code. */
+const SESSION_TAKEN_OVER = 0x8e;
+
+/** The error for a connection the broker (or the network) closed, naming a takeover as such. */
+function closeCause(url: string, clientId: string, unacknowledged: number, reasonCode: number | undefined): Error {
+  if (reasonCode === SESSION_TAKEN_OVER) {
+    return publishErrors.EDGE_PUBLISH_SESSION_TAKEN_OVER(
+      `The broker at ${url} ended the connection with DISCONNECT reason code 0x8e (session taken over): another client connected with client id "${clientId}"; give every device its own publish.clientId (or deviceId)`,
+      { url, clientId, reasonCode },
+    );
+  }
+  const said = reasonCode === undefined ? '' : ` (DISCONNECT reason code 0x${reasonCode.toString(16)})`;
+  return publishErrors.EDGE_PUBLISH_DISCONNECTED(`The connection to ${url} closed${said} with ${unacknowledged} publishes unacknowledged`, { url, ...(reasonCode === undefined ? {} : { reasonCode }) });
 }
 
 /** An upper estimate of the PUBLISH packet size: fixed header, topic, id, properties, payload. */

@@ -11,7 +11,7 @@ import type { Outbox } from '../outbox/outbox.js';
 import { Drainer } from '../publish/drainer.js';
 import { publishErrors } from '../publish/errors.js';
 import { startHeartbeat } from '../publish/heartbeat.js';
-import type { Publisher } from '../publish/publisher.js';
+import { DEFAULT_MAX_PAYLOAD_BYTES, type Publisher } from '../publish/publisher.js';
 import { renderTopic } from '../publish/topics.js';
 
 /** A running publishing side. */
@@ -35,10 +35,11 @@ export type HeartbeatSource = () => { frameRate: number | null; inferenceLatency
  */
 export async function createPublisher(config: AgentConfig, greengrass: GreengrassEnvironment, logger: Logger): Promise<Publisher | undefined> {
   const p = config.publish;
-  const thingName = p.thingName ?? (config.deviceId as string);
-  const deviceId = config.deviceId as string;
+  const thingName = p.thingName ?? config.deviceId;
+  const deviceId = config.deviceId;
   const statusTopic = renderTopic(p.topics.status, { thingName });
   const log = logger.child({ transport: p.transport });
+  checkBatchFits(config);
   switch (p.transport) {
     case 'none':
       return undefined;
@@ -68,6 +69,7 @@ export async function createPublisher(config: AgentConfig, greengrass: Greengras
         keyFile: p.tls.key as string,
         ...(p.tls.ca === undefined ? {} : { caFile: p.tls.ca }),
         keepaliveSeconds: p.keepaliveSeconds,
+        limits: { maxPublishesPerSecond: p.awsIot.maxPublishesPerSecond, maxBytesPerSecond: p.awsIot.maxBytesPerSecond },
         logger: log,
       });
     }
@@ -84,31 +86,40 @@ export async function createPublisher(config: AgentConfig, greengrass: Greengras
   }
 }
 
+/**
+ * Refuses at start, as a config error, a batch size the transport would refuse at run time: AWS
+ * IoT Core takes no message over 128 KB (the schema's minimum already keeps room for one result).
+ */
+function checkBatchFits(config: AgentConfig): void {
+  const p = config.publish;
+  if (p.transport === 'aws-iot' && p.batch.maxBytes > DEFAULT_MAX_PAYLOAD_BYTES) {
+    throw publishErrors.EDGE_PUBLISH_BAD_OPTION(
+      `Expected publish.batch.maxBytes at most ${DEFAULT_MAX_PAYLOAD_BYTES} for transport aws-iot (AWS IoT Core refuses larger messages, https://docs.aws.amazon.com/general/latest/gr/iot-core.html) but received ${p.batch.maxBytes}; lower publish.batch.maxBytes`,
+      { key: 'publish.batch.maxBytes', value: p.batch.maxBytes },
+    );
+  }
+}
+
 /** Starts draining `outbox` through `publisher`, plus the heartbeat. */
 export function startPublishing(config: AgentConfig, publisher: Publisher, outbox: Outbox, metrics: AgentMetrics, heartbeat: HeartbeatSource, logger: Logger): Publishing {
   const p = config.publish;
   const drainer = new Drainer(outbox, publisher, logger.child({ transport: publisher.transport }), {
     inFlightWindow: p.maxInflight,
     ratePerSecond: p.ratePerSecond,
+    maxAttempts: p.maxAttempts,
+    backoff: { initialMs: p.reconnect.initialMs, maxMs: p.reconnect.maxMs },
+    offlineSummaryMs: p.offlineSummarySeconds * 1000,
+    clientId: p.clientId ?? p.thingName ?? config.deviceId,
     // Batch only a backlog (at least one full batch waiting); live results go one per message.
     batch: p.batch.maxResults > 1 ? { maxResults: p.batch.maxResults, maxBytes: p.batch.maxBytes, minBacklogRows: p.batch.maxResults } : undefined,
   });
   drainer.start();
   // The drainer keeps its own counters; metrics get the deltas, so /metrics shows totals.
-  let delivered = 0;
-  let wasReady = false;
-  const meter = setInterval(() => {
-    const s = drainer.stats();
-    if (s.rowsDelivered > delivered) metrics.resultsPublished(s.rowsDelivered - delivered);
-    delivered = s.rowsDelivered;
-    const ready = publisher.isReady();
-    if (ready !== wasReady) metrics.publisherConnected(ready);
-    wasReady = ready;
-  }, 1000);
+  const meter = setInterval(meterDrainer(drainer, publisher, metrics), 1000);
   meter.unref();
   const stopHeartbeat =
     p.heartbeatSeconds > 0
-      ? startHeartbeat({ publisher, outbox, topic: renderTopic(p.topics.heartbeat, { thingName: p.thingName ?? (config.deviceId as string) }), deviceId: config.deviceId as string, intervalMs: p.heartbeatSeconds * 1000, metrics: heartbeat, logger })
+      ? startHeartbeat({ publisher, outbox, topic: renderTopic(p.topics.heartbeat, { thingName: p.thingName ?? config.deviceId }), deviceId: config.deviceId, intervalMs: p.heartbeatSeconds * 1000, metrics: heartbeat, logger })
       : () => undefined;
   return {
     publisher,
@@ -119,5 +130,26 @@ export function startPublishing(config: AgentConfig, publisher: Publisher, outbo
       clearInterval(meter);
       await drainer.stop();
     },
+  };
+}
+
+/** A tick that moves the drainer's counters into metrics as deltas (never throws: it runs in a timer). */
+function meterDrainer(drainer: Drainer, publisher: Publisher, metrics: AgentMetrics): () => void {
+  let last = drainer.stats();
+  let wasReady = false;
+  const deltas = (now: Record<string, number>, before: Record<string, number>, report: (label: string, count: number) => void): void => {
+    for (const [label, n] of Object.entries(now)) if (n > (before[label] ?? 0)) report(label, n - (before[label] ?? 0));
+  };
+  return () => {
+    const s = drainer.stats();
+    if (s.rowsDelivered > last.rowsDelivered) metrics.resultsPublished(s.rowsDelivered - last.rowsDelivered);
+    if (s.connectAttempts > last.connectAttempts) metrics.publishConnectAttempts(s.connectAttempts - last.connectAttempts);
+    deltas(s.connectFailures, last.connectFailures, (cause, n) => metrics.publishConnectFailures(cause, n));
+    deltas(s.connectionLosses, last.connectionLosses, (cause, n) => metrics.publishConnectionsLost(cause, n));
+    deltas(s.outboxFailures, last.outboxFailures, (operation, n) => metrics.publishOutboxFailures(operation, n));
+    last = s;
+    const ready = publisher.isReady();
+    if (ready !== wasReady) metrics.publisherConnected(ready);
+    wasReady = ready;
   };
 }
