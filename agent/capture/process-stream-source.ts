@@ -13,6 +13,7 @@ import type { FoundExecutable } from './executable.js';
 import type { FrameSplitter } from './frame-splitter.js';
 import type { FrameImage } from './frame.js';
 import { killTimeoutMs } from './fixed-values.js';
+import { withoutUrlCredentials } from './redact.js';
 import { backoffBounds, type CaptureContext, type SourceTiming } from './source-options.js';
 
 /** The program and arguments of one run; resolved at start so a missing binary fails there. */
@@ -112,7 +113,7 @@ export class ProcessStreamSource extends BaseFrameSource {
     if (this.splitter !== undefined) this.droppedBeforeRun += this.splitter.droppedBytes;
     const splitter = this.spec.createSplitter();
     this.splitter = splitter;
-    this.log.debug({ argv: [command.executable.path, ...command.args] }, 'spawning camera process');
+    this.log.debug({ argv: [command.executable.path, ...command.args].map(withoutUrlCredentials) }, 'spawning camera process');
     const child = spawn(command.executable.path, command.args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     const current = (): boolean => runId === this.runId && !this.stopping;
@@ -144,7 +145,7 @@ export class ProcessStreamSource extends BaseFrameSource {
       const how = spawnError !== undefined ? `failed to run (${spawnError.message})` : signal !== null ? `was killed by ${signal}` : `exited with code ${String(code)}`;
       this.runFailed(
         captureErrors.EDGE_CAPTURE_PROCESS_EXITED(`${command.executable.name} for source "${this.name}" ${how}${this.stderrSuffix()}`, {
-          source: this.name, code, signal, stderr: this.stderrTail,
+          source: this.name, code, signal, stderr: withoutUrlCredentials(this.stderrTail),
         }),
         false,
       );
@@ -154,7 +155,7 @@ export class ProcessStreamSource extends BaseFrameSource {
       const what = this.framesThisRun === 0 ? `its first frame within openTimeoutMs ${this.spec.timing.openTimeoutMs}` : `a frame within stallTimeoutMs ${this.spec.timing.stallTimeoutMs}`;
       this.runFailed(
         captureErrors.EDGE_CAPTURE_STALLED(`${command.executable.name} for source "${this.name}" did not deliver ${what}${this.stderrSuffix()}`, {
-          source: this.name, stderr: this.stderrTail,
+          source: this.name, stderr: withoutUrlCredentials(this.stderrTail),
         }),
         true,
       );
@@ -183,7 +184,7 @@ export class ProcessStreamSource extends BaseFrameSource {
     const name = this.command?.executable.name ?? 'camera process';
     this.runFailed(
       captureErrors.EDGE_CAPTURE_STALLED(`${name} for source "${this.name}" delivered no frame within stallTimeoutMs ${this.spec.timing.stallTimeoutMs}${this.stderrSuffix()}`, {
-        source: this.name, stderr: this.stderrTail,
+        source: this.name, stderr: withoutUrlCredentials(this.stderrTail),
       }),
       true,
     );
@@ -226,7 +227,7 @@ export class ProcessStreamSource extends BaseFrameSource {
   }
 
   private stderrSuffix(): string {
-    const tail = this.stderrTail.trim().split('\n').slice(-3).join(' | ');
+    const tail = withoutUrlCredentials(this.stderrTail).trim().split('\n').slice(-3).join(' | ');
     return tail === '' ? '' : `; stderr: ${tail}`;
   }
 }

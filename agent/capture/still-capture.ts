@@ -3,6 +3,7 @@
  * output bounded by `maxFrameBytes` and the process killable mid-capture.
  */
 import { spawn } from 'node:child_process';
+import { withoutUrlCredentials } from './redact.js';
 
 /** One capture in flight: its result and a way to kill it. */
 export interface StillCapture {
@@ -47,7 +48,7 @@ export function runStillCapture(name: string, path: string, args: string[], maxF
     child.stderr.on('error', () => undefined);
     // 'close' (not 'exit') so every byte of stdout has been read.
     child.on('close', (code, signal) => {
-      const tail = stderr.trim().split('\n').slice(-3).join(' | ');
+      const tail = withoutUrlCredentials(stderr).trim().split('\n').slice(-3).join(' | ');
       const suffix = tail === '' ? '' : `; stderr: ${tail}`;
       if (spawnError !== undefined) reject(new Error(`${name} failed to run (${spawnError.message})`));
       else if (overflow) reject(new Error(`${name} wrote more than maxFrameBytes ${maxFrameBytes}`));

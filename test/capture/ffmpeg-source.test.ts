@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { createFfmpegSource, ffmpegArgs, type V4l2SourceOptions } from '../../agent/capture/ffmpeg-source.js';
 import type { Frame } from '../../agent/capture/frame.js';
+import { withoutUrlCredentials } from '../../agent/capture/redact.js';
 import { captureContext, fakeBin, testTiming, waitFor } from './helpers.js';
 
 // The fake ffmpeg swaps only the v4l2 input for ffmpeg's lavfi test pattern; the argument list
@@ -95,4 +96,18 @@ t.test('a missing ffmpeg names the apt package', async (t) => {
 t.test('an unreachable stream fails start() with ffmpeg\'s own words', async (t) => {
   const source = createFfmpegSource({ type: 'http', name: 'ipcam', url: 'http://127.0.0.1:9/video.mjpg', width: 96, height: 64, fps: 5, ...testTiming }, captureContext());
   await t.rejects(source.start(), { code: 'EDGE_CAPTURE_OPEN_FAILED', message: /ffmpeg for source "ipcam" exited with code \d+; stderr: .*(refused|Connection)/i });
+});
+
+t.test('credentials in a camera URL never reach the error, even when ffmpeg repeats the URL', async (t) => {
+  const source = createFfmpegSource({ type: 'http', name: 'ipcam', url: 'http://viewer:s3cret-pw@127.0.0.1:9/video.mjpg', width: 96, height: 64, fps: 5, ...testTiming }, captureContext());
+  const err = (await source.start().catch((e: unknown) => e)) as Error & { details: Record<string, unknown> };
+  t.match(err.message, /ffmpeg for source "ipcam" exited/);
+  t.notMatch(err.message, /s3cret-pw/);
+  t.notMatch(JSON.stringify(err.details), /s3cret-pw/);
+  t.comment(err.message);
+});
+
+t.test('withoutUrlCredentials keeps the URL and drops only user and password', async (t) => {
+  t.equal(withoutUrlCredentials('rtsp://admin:pa55@10.0.0.5:554/s1: Connection refused'), 'rtsp://***@10.0.0.5:554/s1: Connection refused');
+  t.equal(withoutUrlCredentials('http://cam.local/mjpeg'), 'http://cam.local/mjpeg');
 });
