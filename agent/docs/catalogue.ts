@@ -3,7 +3,7 @@
  * `npm run docs:errors` (agent/docs/errors-doc.ts); test/docs/catalogue.test.ts fails when
  * a file that calls defineErrors is missing here or a code is missing from docs/errors.md.
  */
-import type { ErrorKind, ErrorSpec } from '../errors/agent-error.js';
+import type { ErrorSpec } from '../errors/agent-error.js';
 import type { CatalogueEntry } from './errors-doc.js';
 import * as captureModule from '../capture/errors.js';
 import * as cliModule from '../cli/errors.js';
@@ -45,6 +45,6 @@ export const errorCatalogue: readonly CatalogueEntry[] = Object.freeze(
   declaringModules.flatMap(([area, mod]) =>
     Object.values(mod).flatMap((group) => (group !== null && typeof group === 'object' ? Object.values(group as Record<string, unknown>) : []))
       .filter(isFactory)
-      .map((f) => ({ code: f.code, area, kind: f.spec.kind as ErrorKind, summary: f.spec.summary })),
+      .map((f) => ({ code: f.code, area, kind: f.spec.kind, summary: f.spec.summary })),
   ),
 );

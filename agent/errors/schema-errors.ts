@@ -61,7 +61,8 @@ export interface SchemaProblem {
 export function describeReceived(value: unknown): string {
   if (value === undefined) return 'nothing';
   const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
-  const text = JSON.stringify(value) ?? String(value);
+  // JSON.stringify gives undefined for a function or a symbol; their type says enough.
+  const text = JSON.stringify(value) ?? typeof value;
   return `${text.length > 60 ? `${text.slice(0, 57)}...` : text} of type ${type}`;
 }
 

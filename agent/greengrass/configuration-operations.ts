@@ -47,7 +47,7 @@ export function subscribeToConfigurationUpdate(client: IpcClient, keyPath: strin
     onEvent: (_shape, body) => {
       const e = body['configurationUpdateEvent'] as { componentName?: unknown; keyPath?: unknown } | undefined;
       if (e === undefined) return;
-      handlers.onEvent({ componentName: String(e.componentName ?? ''), keyPath: Array.isArray(e.keyPath) ? e.keyPath.map(String) : [] });
+      handlers.onEvent({ componentName: typeof e.componentName === 'string' ? e.componentName : '', keyPath: Array.isArray(e.keyPath) ? e.keyPath.map(String) : [] });
     },
     onEnd: (cause) => handlers.onEnd(cause),
   });
@@ -60,7 +60,7 @@ export function subscribeToValidateConfigurationUpdates(client: IpcClient, handl
       const e = body['validateConfigurationUpdateEvent'] as { deploymentId?: unknown; configuration?: unknown } | undefined;
       if (e === undefined) return;
       const configuration = e.configuration !== null && typeof e.configuration === 'object' && !Array.isArray(e.configuration) ? (e.configuration as Record<string, unknown>) : {};
-      handlers.onEvent({ deploymentId: String(e.deploymentId ?? ''), configuration });
+      handlers.onEvent({ deploymentId: typeof e.deploymentId === 'string' ? e.deploymentId : '', configuration });
     },
     onEnd: (cause) => handlers.onEnd(cause),
   });

@@ -26,8 +26,8 @@ export function subscribeToComponentUpdates(client: IpcClient, handlers: EventHa
     onEvent: (_shape, body) => {
       const pre = body['preUpdateEvent'] as { deploymentId?: unknown; isGgcRestarting?: unknown } | undefined;
       const post = body['postUpdateEvent'] as { deploymentId?: unknown } | undefined;
-      if (pre !== undefined) handlers.onEvent({ kind: 'pre', deploymentId: String(pre.deploymentId ?? ''), isGgcRestarting: pre.isGgcRestarting === true });
-      else if (post !== undefined) handlers.onEvent({ kind: 'post', deploymentId: String(post.deploymentId ?? '') });
+      if (pre !== undefined) handlers.onEvent({ kind: 'pre', deploymentId: typeof pre.deploymentId === 'string' ? pre.deploymentId : '', isGgcRestarting: pre.isGgcRestarting === true });
+      else if (post !== undefined) handlers.onEvent({ kind: 'post', deploymentId: typeof post.deploymentId === 'string' ? post.deploymentId : '' });
     },
     onEnd: (cause) => handlers.onEnd(cause),
   });

@@ -8,7 +8,7 @@ import { modelErrors } from './errors.js';
 import type { ModelManifest } from './manifest.js';
 
 const schemaPath = fileURLToPath(new URL('./manifest.schema.json', import.meta.url));
-const validate = new Ajv({ allErrors: true, strict: true, verbose: true }).compile<ModelManifest>(JSON.parse(readFileSync(schemaPath, 'utf8')));
+const validate = new Ajv({ allErrors: true, strict: true, verbose: true }).compile<ModelManifest>(JSON.parse(readFileSync(schemaPath, 'utf8')) as Record<string, unknown>);
 
 /** The manifests shipped with the agent: `models/<id>/manifest.json` at the package root. */
 export const bundledManifestDir = fileURLToPath(new URL('../../models/', import.meta.url));

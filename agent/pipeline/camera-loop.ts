@@ -236,10 +236,10 @@ export class CameraLoop {
     this.failure(err, { frameSeq: frame.seq }, 'frame could not be decoded');
   }
 
-  private failure(err: unknown, context: Record<string, unknown>, message: string): void {
+  private failure(err: unknown, context: { model?: string }, message: string): void {
     const code = err instanceof AgentError ? err.code : 'EDGE_UNEXPECTED';
     noteUnexpected(err);
-    const suppressed = this.throttle.shouldLog(`${code}:${String(context['model'] ?? '')}`);
+    const suppressed = this.throttle.shouldLog(`${code}:${context.model ?? ''}`);
     if (suppressed !== undefined) this.o.logger.warn({ camera: this.name, code, suppressed, err: err instanceof Error ? err.message : String(err), ...context }, message);
   }
 }

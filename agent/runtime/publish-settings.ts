@@ -40,7 +40,7 @@ export interface PublishSettings {
 /** Resolves the `publish` section of `config`. */
 export function publishSettingsFor(config: AgentConfig): PublishSettings {
   const p = config.publish;
-  const deviceId = config.deviceId as string;
+  const deviceId = config.deviceId;
   const thingName = p.thingName ?? deviceId;
   return {
     transport: p.transport,

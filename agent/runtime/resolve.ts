@@ -74,8 +74,8 @@ export interface ResolvedConfig {
 /** Resolves `config` (validated and defaulted by loadConfig) into every part's settings. */
 export function resolveConfig(config: AgentConfig): ResolvedConfig {
   // loadConfig fills both from the runtime defaults (device identity, data directory).
-  const deviceId = config.deviceId as string;
-  const dataDir = config.dataDir as string;
+  const deviceId = config.deviceId;
+  const dataDir = config.dataDir;
   const o = config.outbox;
   const i = config.inference;
   const vs = i.variantSelection;
@@ -112,7 +112,7 @@ export function resolveConfig(config: AgentConfig): ResolvedConfig {
 
 /** One camera's settings (also used on live reconfiguration). */
 export function cameraSettingsFor(camera: CameraConfig, config: AgentConfig): CameraSettings {
-  const thingName = config.publish.thingName ?? (config.deviceId as string);
+  const thingName = config.publish.thingName ?? (config.deviceId);
   const intervalMs = intervalMsFor(camera);
   const source = sourceOptionsFor(camera, config);
   return {

@@ -9,7 +9,7 @@
 import sharp from 'sharp';
 import type { Frame } from '../capture/frame.js';
 import type { AgentConfig, CameraConfig } from '../config/schema.js';
-import { AgentError, noteUnexpected } from '../errors/agent-error.js';
+import { noteUnexpected } from '../errors/agent-error.js';
 import type { AgentMetrics } from '../health/metrics.js';
 import type { RunnerPool } from '../pipeline/runner-pool.js';
 import type { Logger } from '../log/logger.js';

