@@ -11,7 +11,7 @@ export interface EncodedEntry {
   topic: string;
   /** `{...}` text of the payload; `seq` is appended by withSeq(). */
   json: string;
-  /** Set when the payload carried its own `seq`, which the outbox's value replaces. */
+  /** Set when the payload carried its own `seq` or `streamSeq`, which the outbox's values replace. */
   payload: Record<string, unknown> | null;
 }
 
@@ -46,16 +46,17 @@ export function encodeEntry(entry: OutboxEntry, index: number): EncodedEntry {
   if (json === undefined || !json.startsWith('{')) {
     throw outboxErrors.EDGE_OUTBOX_INVALID_ENTRY(`Expected payload of ${where} to serialize to a JSON object but it became ${String(json)}`, { index, resultId });
   }
-  return { resultId, topic, json, payload: Object.hasOwn(payload, 'seq') ? payload : null };
+  return { resultId, topic, json, payload: Object.hasOwn(payload, 'seq') || Object.hasOwn(payload, 'streamSeq') ? payload : null };
 }
 
-/** The payload's JSON text with `seq` added (replacing any `seq` the caller put there). */
-export function withSeq(entry: EncodedEntry, seq: number): string {
-  if (entry.payload !== null) return JSON.stringify({ ...entry.payload, seq });
-  return entry.json === '{}' ? `{"seq":${seq}}` : `${entry.json.slice(0, -1)},"seq":${seq}}`;
+/** The payload's JSON text with `seq` and `streamSeq` added (replacing any the caller put there). */
+export function withSeq(entry: EncodedEntry, seq: number, streamSeq: number): string {
+  if (entry.payload !== null) return JSON.stringify({ ...entry.payload, seq, streamSeq });
+  const tail = `"seq":${seq},"streamSeq":${streamSeq}}`;
+  return entry.json === '{}' ? `{${tail}` : `${entry.json.slice(0, -1)},${tail}`;
 }
 
-/** UTF-8 byte length of the payload once `seq` (of up to 16 digits) is added; used to plan room. */
+/** UTF-8 byte length of the payload once `seq` and `streamSeq` (up to 16 digits each) are added; used to plan room. */
 export function plannedBytes(entry: EncodedEntry): number {
-  return Buffer.byteLength(entry.json, 'utf8') + 24;
+  return Buffer.byteLength(entry.json, 'utf8') + 56;
 }

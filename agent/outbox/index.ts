@@ -7,3 +7,4 @@ export type { OutboxRecovery } from './open-database.js';
 export type { DropReason, DropRecordPayload } from './drop-oldest.js';
 export { outboxErrors } from './errors.js';
 export { outboxPath, OUTBOX_FILE_NAME } from './paths.js';
+export { DeadLetters, type DeadLetter, type RequeueOutcome, type RequeueSelection } from './dead-letters.js';

@@ -53,6 +53,8 @@ export interface SqliteOutboxOptions {
    * root passes the `edge_agent_outbox_dropped_rows_total` counter. It must not throw.
    */
   onDropped?: (reason: DropReason, rows: number) => void;
+  /** Called after rows that failed their checksum were dead-lettered, with how many; the root passes the corrupt-rows counter. Must not throw. */
+  onCorrupt?: (rows: number) => void;
   /** Clock, injectable for tests. */
   now?: () => number;
   /** Free-space probe, injectable for tests; defaults to statfs on the database's directory. */
@@ -60,10 +62,11 @@ export interface SqliteOutboxOptions {
 }
 
 /** Options with every default filled in. */
-export type ResolvedOutboxOptions = Required<Omit<SqliteOutboxOptions, 'dropTopic' | 'freeDiskBytes' | 'onDropped'>> & {
+export type ResolvedOutboxOptions = Required<Omit<SqliteOutboxOptions, 'dropTopic' | 'freeDiskBytes' | 'onDropped' | 'onCorrupt'>> & {
   dropTopic: string | null;
   freeDiskBytes: ((dir: string) => number) | null;
   onDropped: ((reason: DropReason, rows: number) => void) | null;
+  onCorrupt: ((rows: number) => void) | null;
 };
 
 /** Defaults: generous bounds that still keep an SD card from filling up. */
@@ -104,6 +107,7 @@ export function resolveOutboxOptions(options: SqliteOutboxOptions): ResolvedOutb
     now: options.now ?? Date.now,
     freeDiskBytes: options.freeDiskBytes ?? null,
     onDropped: options.onDropped ?? null,
+    onCorrupt: options.onCorrupt ?? null,
   };
   if (typeof resolved.path !== 'string' || resolved.path === '') {
     throw outboxErrors.EDGE_OUTBOX_INVALID_OPTION(`Expected a non-empty file path for outbox option path but received ${describe(resolved.path)}`, { option: 'path' });

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { describeError } from '../errors/agent-error.js';
 import { outboxErrors } from './errors.js';
 import type { OutboxRow, OutboxStatus } from './outbox.js';
-import { deliveredThrough, readStatus, selectPending } from './rows.js';
+import { deliveredThrough, readStatus, selectPending, type CorruptRow } from './rows.js';
 import { foreignFileProblem } from './schema.js';
 
 /** A read-only view of an outbox file. */
@@ -48,15 +48,19 @@ export class OutboxReader {
     return readStatus(this.db, nowMs, deliveredThrough(this.db));
   }
 
-  /** Every pending row oldest first, read in pages so memory stays bounded. */
-  *pending(pageRows = 500): Generator<OutboxRow> {
+  /**
+   * Every pending row oldest first, read in pages so memory stays bounded. Rows failing their
+   * checksum are not yielded (the agent dead-letters them before sending); `onCorrupt` hears of each.
+   */
+  *pending(pageRows = 500, onCorrupt: (row: CorruptRow) => void = () => undefined): Generator<OutboxRow> {
     let afterId = deliveredThrough(this.db);
     for (;;) {
       const page = selectPending(this.db, pageRows, afterId);
-      yield* page;
-      const last = page.at(-1);
-      if (last === undefined || page.length < pageRows) return;
-      afterId = last.id;
+      yield* page.rows;
+      for (const c of page.corrupt) onCorrupt(c);
+      const lastId = Math.max(page.rows.at(-1)?.id ?? 0, page.corrupt.at(-1)?.id ?? 0);
+      if (lastId === 0 || page.rows.length + page.corrupt.length < pageRows) return;
+      afterId = lastId;
     }
   }
 

@@ -27,6 +27,8 @@ export interface OutboxRow {
   resultId: string;
   /** Per-device, strictly increasing sequence number, assigned at enqueue. */
   seq: number;
+  /** Per-topic (stream) sequence, gap-free on each topic; null for rows stored before it existed. */
+  streamSeq: number | null;
   topic: string;
   /** JSON text, exactly what is published. */
   payload: string;
@@ -45,8 +47,10 @@ export interface OutboxStatus {
   /** Age of the oldest pending row in ms, or null when empty. */
   oldestPendingAgeMs: number | null;
   deadRows: number;
-  /** Rows dropped by a limit, per reason (maxRows, maxBytes, maxAge, minFreeDisk). */
+  /** Rows dropped by a limit, per reason (maxRows, maxBytes, maxAge, minFreeDisk, diskFull, storeLost). */
   droppedByReason: Record<string, number>;
+  /** Rows that failed their checksum when read for sending, over the outbox's life (they are in the dead-letter table). */
+  corruptRows: number;
   /** Highest seq assigned so far (0 before the first row). */
   lastSeq: number;
 }
@@ -57,7 +61,10 @@ export interface Outbox {
   enqueue(entry: OutboxEntry): OutboxRow;
   /** Stores several results in one transaction. */
   enqueueMany(entries: readonly OutboxEntry[]): OutboxRow[];
-  /** Pending rows oldest first, at most `limit`, with id greater than `afterId` when given. */
+  /**
+   * Pending rows oldest first, at most `limit`, with id greater than `afterId` when given. A row
+   * whose checksum fails is dead-lettered with the reason on the way, never returned.
+   */
   nextPending(limit: number, afterId?: number): OutboxRow[];
   /** Counts one more delivery attempt for each row. */
   markAttempted(ids: readonly number[]): void;

@@ -9,8 +9,12 @@ import type { Database } from 'better-sqlite3';
 /** Marks the file as an edge-agent outbox ('EDGA'), so a foreign SQLite file is never reused. */
 export const OUTBOX_APPLICATION_ID = 0x45444741;
 
-/** Layout version in `PRAGMA user_version`. */
-export const OUTBOX_SCHEMA_VERSION = 1;
+/**
+ * Layout version in `PRAGMA user_version`. 2 added `checksum` (row integrity) and `stream_seq`
+ * (the per-topic sequence) to both row tables; rows of a version-1 file keep NULL in both, which
+ * means "written before checksums", so they are sent unverified rather than refused.
+ */
+export const OUTBOX_SCHEMA_VERSION = 2;
 
 const ddl = `
 CREATE TABLE IF NOT EXISTS outbox (
@@ -24,7 +28,9 @@ CREATE TABLE IF NOT EXISTS outbox (
   state TEXT NOT NULL CHECK (state IN ('pending', 'delivered')),
   attempts INTEGER NOT NULL DEFAULT 0,
   kind TEXT NOT NULL CHECK (kind IN ('result', 'drop')),
-  delivered_at_ms INTEGER
+  delivered_at_ms INTEGER,
+  checksum INTEGER,
+  stream_seq INTEGER
 ) STRICT;
 CREATE INDEX IF NOT EXISTS outbox_state_id ON outbox (state, id);
 CREATE TABLE IF NOT EXISTS dead_letter (
@@ -38,7 +44,9 @@ CREATE TABLE IF NOT EXISTS dead_letter (
   attempts INTEGER NOT NULL,
   kind TEXT NOT NULL,
   reason TEXT NOT NULL,
-  dead_at_ms INTEGER NOT NULL
+  dead_at_ms INTEGER NOT NULL,
+  checksum INTEGER,
+  stream_seq INTEGER
 ) STRICT;
 CREATE TABLE IF NOT EXISTS counters (
   name TEXT PRIMARY KEY,
@@ -48,15 +56,35 @@ INSERT OR IGNORE INTO counters (name, value) VALUES ('seq', 0);
 INSERT OR IGNORE INTO counters (name, value) VALUES ('deliveredThrough', 0);
 `;
 
+/** Name of the persisted per-topic sequence counter of `topic` (one row per stream). */
+export function streamCounterName(topic: string): string {
+  return `streamSeq:${topic}`;
+}
+
 /** Name of the persisted counter of rows dropped for `reason`. */
 export function dropCounterName(reason: string): string {
   return `dropped.${reason}`;
 }
 
-/** Creates the tables on a fresh file and stamps it; a no-op on an existing outbox. */
+/** Columns added after version 1, per table; a migration adds whichever a file lacks. */
+const addedColumns: Record<string, string[]> = {
+  outbox: ['checksum INTEGER', 'stream_seq INTEGER'],
+  dead_letter: ['checksum INTEGER', 'stream_seq INTEGER'],
+};
+
+/**
+ * Creates the tables on a fresh file, migrates an older one in the same transaction (adding
+ * nullable columns only: existing rows are never rewritten), and stamps the version.
+ */
 export function applySchema(db: Database): void {
   db.transaction(() => {
     db.exec(ddl);
+    for (const [table, columns] of Object.entries(addedColumns)) {
+      const present = new Set((db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name));
+      for (const column of columns) {
+        if (!present.has(column.split(' ')[0] as string)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column}`);
+      }
+    }
     db.pragma(`application_id = ${OUTBOX_APPLICATION_ID}`);
     db.pragma(`user_version = ${OUTBOX_SCHEMA_VERSION}`);
   }).immediate();

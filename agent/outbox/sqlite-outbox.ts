@@ -17,7 +17,9 @@ import { outboxErrors } from './errors.js';
 import { openOutboxDatabase, type OutboxRecovery } from './open-database.js';
 import { resolveOutboxOptions, type ResolvedOutboxOptions, type SqliteOutboxOptions } from './options.js';
 import type { Outbox, OutboxEntry, OutboxRow, OutboxRowKind, OutboxStatus } from './outbox.js';
-import { deliveredThrough, pendingTotals, readStatus, selectPending } from './rows.js';
+import { rowChecksum } from './row-checksum.js';
+import { deliveredThrough, pendingTotals, readStatus, selectPending, type CorruptRow } from './rows.js';
+import { streamCounterName } from './schema.js';
 import { prepareStatements, type OutboxStatements } from './statements.js';
 
 /** Bytes reserved for the drop record itself when planning how much to drop. */
@@ -85,6 +87,8 @@ export class SqliteOutbox implements Outbox {
   private lastPruneMs = Number.NEGATIVE_INFINITY;
   private dropsInTransaction: DropEvent[] = [];
   private closed = false;
+  /** SQLite's data_version as last seen: it changes when another connection (`outbox requeue`) commits. */
+  private dataVersion = 0;
 
   private constructor(
     private readonly o: ResolvedOutboxOptions,
@@ -97,6 +101,7 @@ export class SqliteOutbox implements Outbox {
     this.pageSize = db.pragma('page_size', { simple: true }) as number;
     this.deliveredThrough = deliveredThrough(db);
     this.reloadTotals();
+    this.dataVersion = this.readDataVersion();
     this.reserve = new DiskReserve(o.path, o.diskReserveBytes, o.logger);
     this.reserve.claim();
   }
@@ -137,7 +142,45 @@ export class SqliteOutbox implements Outbox {
     if (!Number.isSafeInteger(limit) || limit < 1) {
       throw outboxErrors.EDGE_OUTBOX_INVALID_ENTRY(`Expected positive integer for nextPending limit but received ${String(limit)}`, { limit });
     }
-    return selectPending(this.db, limit, Math.max(afterId, this.deliveredThrough));
+    for (;;) {
+      const { rows, corrupt } = selectPending(this.db, limit, Math.max(afterId, this.deliveredThrough));
+      if (corrupt.length === 0) return rows;
+      // Each pass moves at least one row out of the pending rows, so this ends; if it cannot,
+      // the corrupt rows are still left out of what is sent.
+      if (!this.deadLetterCorrupt(corrupt)) return rows;
+    }
+  }
+
+  /** Moves rows that failed their checksum to the dead-letter table, counts and logs them; false when that write failed. */
+  private deadLetterCorrupt(corrupt: readonly CorruptRow[]): boolean {
+    const now = this.o.now();
+    try {
+      this.write('deadLetter', () => {
+        for (const c of corrupt) {
+          this.st.copyToDeadLetter.run(c.reason, now, c.id, this.deliveredThrough);
+          const gone = this.st.deletePending.get(c.id, this.deliveredThrough);
+          if (gone === undefined) continue;
+          this.pendingRows -= 1;
+          this.pendingBytes -= gone.bytes;
+        }
+        this.st.addCounter.run('corruptRows', corrupt.length);
+        this.st.trimDeadLetter.run(this.o.maxDeadLetterRows);
+      });
+    } catch (err) {
+      this.o.logger.error({ event: 'outbox_corrupt_rows', path: this.path, rows: corrupt.map((c) => c.id), err: describeError(err) }, 'rows failed their checksum and could not be dead-lettered; they are held back, not sent');
+      return false;
+    }
+    for (const c of corrupt) {
+      this.o.logger.error({ event: 'outbox_corrupt_row', path: this.path, id: c.id, seq: c.seq, reason: c.reason }, 'outbox row failed its checksum: dead-lettered, not sent (`edge-agent outbox dead` lists it)');
+    }
+    if (this.o.onCorrupt !== null) {
+      try {
+        this.o.onCorrupt(corrupt.length);
+      } catch (err) {
+        this.o.logger.warn({ event: 'outbox_observer_failed', path: this.path, err: describeError(err) }, 'the onCorrupt observer threw');
+      }
+    }
+    return true;
   }
 
   /** Counts one more delivery attempt for each row (ids no longer present are skipped). */
@@ -233,6 +276,7 @@ export class SqliteOutbox implements Outbox {
   /** Depth, bytes, oldest age, dead rows, drops by reason and the last seq, read from the tables. */
   status(): OutboxStatus {
     this.assertOpen();
+    this.followOtherWriters();
     return readStatus(this.db, this.o.now(), this.deliveredThrough, { rows: this.pendingRows, bytes: this.pendingBytes });
   }
 
@@ -265,13 +309,14 @@ export class SqliteOutbox implements Outbox {
 
   private insertEntries(encoded: readonly EncodedEntry[]): OutboxRow[] {
     const now = this.o.now();
+    this.followOtherWriters();
     this.refreshDiskState(now);
     let incomingBytes = 0;
     for (const e of encoded) incomingBytes += plannedBytes(e);
     const rows = this.db
       .transaction(() => {
         this.applyLimits(now, encoded.length, incomingBytes);
-        return encoded.map((e) => this.insertRow(e.resultId, e.topic, (seq) => withSeq(e, seq), 'result', now));
+        return encoded.map((e) => this.insertRow(e.resultId, e.topic, (seq, streamSeq) => withSeq(e, seq, streamSeq), 'result', now));
       })
       .immediate();
     this.logDrops();
@@ -280,15 +325,18 @@ export class SqliteOutbox implements Outbox {
     return rows;
   }
 
-  /** Inside a transaction: assigns the next seq and inserts one pending row. */
-  private insertRow(resultId: string, topic: string, payloadFor: (seq: number) => string, kind: OutboxRowKind, now: number): OutboxRow {
+  /** Inside a transaction: assigns the next device seq and stream seq, and inserts one pending row with its checksum. */
+  private insertRow(resultId: string, topic: string, payloadFor: (seq: number, streamSeq: number) => string, kind: OutboxRowKind, now: number): OutboxRow {
     const seq = (this.st.nextSeq.get() as { value: number }).value;
-    const payload = payloadFor(seq);
+    const streamSeq = (this.st.nextStreamSeq.get(streamCounterName(topic)) as { value: number }).value;
+    const payload = payloadFor(seq, streamSeq);
     const bytes = Buffer.byteLength(payload, 'utf8');
-    const info = this.st.insert.run(resultId, seq, topic, payload, now, bytes, kind);
+    const checksum = rowChecksum({ seq, streamSeq, topic, resultId, payload });
+    const info = this.st.insert.run(resultId, seq, topic, payload, now, bytes, kind, checksum, streamSeq);
     this.pendingRows += 1;
     this.pendingBytes += bytes;
-    return { id: Number(info.lastInsertRowid), resultId, seq, topic, payload, createdAtMs: now, bytes, state: 'pending', attempts: 0, kind };
+    this.afterSeqAssigned(seq);
+    return { id: Number(info.lastInsertRowid), resultId, seq, streamSeq, topic, payload, createdAtMs: now, bytes, state: 'pending', attempts: 0, kind };
   }
 
   /** Inside the insert transaction: makes room for `rows` new rows of `bytes` under every limit. */
@@ -341,22 +389,20 @@ export class SqliteOutbox implements Outbox {
     this.drop(reason, now, (_, removed) => removed.bytes < goal);
   }
 
-  /** Inside a transaction: drops oldest pending rows and writes the drop record. */
+  /** Inside a transaction: drops oldest pending rows and writes one drop record per stream that lost rows. */
   private drop(reason: DropReason, now: number, dropWhile: DropWhile): void {
     const summary = dropOldest(this.st, reason, dropWhile, this.deliveredThrough);
     if (summary === null) return;
     this.pendingRows -= summary.rowsRemoved;
     this.pendingBytes -= summary.bytesRemoved;
-    const payload = { ...this.o.dropRecordFields, ...summary.record, droppedAt: new Date(now).toISOString() };
-    const topic = this.o.dropTopic ?? summary.newestTopic;
-    const row = this.insertRow(ulid(), topic, (seq) => JSON.stringify({ ...payload, seq }), 'drop', now);
-    this.dropsInTransaction.push({
-      reason,
-      droppedRows: summary.resultsDropped,
-      firstSeq: summary.record.firstSeq,
-      lastSeq: summary.record.lastSeq,
-      dropRecordSeq: row.seq,
-    });
+    let dropRecordSeq = 0;
+    for (const { record } of summary.streams) {
+      const payload = { ...this.o.dropRecordFields, ...record, droppedAt: new Date(now).toISOString() };
+      const topic = this.o.dropTopic ?? record.stream ?? '';
+      const row = this.insertRow(ulid(), topic, (seq, streamSeq) => JSON.stringify({ ...payload, seq, streamSeq }), 'drop', now);
+      dropRecordSeq = row.seq;
+    }
+    this.dropsInTransaction.push({ reason, droppedRows: summary.resultsDropped, firstSeq: summary.firstSeq, lastSeq: summary.lastSeq, dropRecordSeq });
   }
 
   /**
@@ -500,6 +546,11 @@ export class SqliteOutbox implements Outbox {
   }
 
   /** After a commit: logs each drop and tells the observer (the drop metric) how many results went. */
+  /** Hook after each seq is handed out (the high-water mark file follows it). */
+  private afterSeqAssigned(_seq: number): void {
+    // Filled in by the high-water mark below.
+  }
+
   private logDrops(): void {
     for (const d of this.dropsInTransaction) {
       this.o.logger.warn({ event: 'outbox_drop', path: this.path, ...d }, `outbox limit ${d.reason} hit: dropped the ${d.droppedRows} oldest results`);
@@ -517,6 +568,22 @@ export class SqliteOutbox implements Outbox {
   private afterFailedTransaction(): void {
     this.dropsInTransaction = [];
     this.reloadTotals();
+  }
+
+  /** Reloads the kept counts when another connection committed (a requeue from the CLI), so limits count its rows. */
+  private followOtherWriters(): void {
+    const version = this.readDataVersion();
+    if (version === this.dataVersion) return;
+    this.dataVersion = version;
+    this.reloadTotals();
+  }
+
+  private readDataVersion(): number {
+    try {
+      return this.db.pragma('data_version', { simple: true }) as number;
+    } catch {
+      return this.dataVersion;
+    }
   }
 
   private reloadTotals(): void {

@@ -7,7 +7,8 @@ import type { Database, Statement } from 'better-sqlite3';
 /** Prepared statements of one outbox connection. */
 export interface OutboxStatements {
   nextSeq: Statement<[], { value: number }>;
-  insert: Statement<[string, number, string, string, number, number, string]>;
+  nextStreamSeq: Statement<[string], { value: number }>;
+  insert: Statement<[string, number, string, string, number, number, string, number, number]>;
   oldestPendingChunk: Statement<[number, number], OldestPendingRow>;
   oldestPending: Statement<[number], { id: number; created_at_ms: number }>;
   deletePendingBetween: Statement<[number, number]>;
@@ -35,6 +36,8 @@ export interface OldestPendingRow {
   bytes: number;
   kind: 'result' | 'drop';
   topic: string;
+  /** Null for rows stored before stream seqs existed. */
+  stream_seq: number | null;
   created_at_ms: number;
   drop_payload: string | null;
 }
@@ -43,11 +46,12 @@ export interface OldestPendingRow {
 export function prepareStatements(db: Database): OutboxStatements {
   return {
     nextSeq: db.prepare("UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value"),
+    nextStreamSeq: db.prepare('INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value'),
     insert: db.prepare(
-      "INSERT INTO outbox (result_id, seq, topic, payload, created_at_ms, bytes, state, attempts, kind) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?)",
+      "INSERT INTO outbox (result_id, seq, topic, payload, created_at_ms, bytes, state, attempts, kind, checksum, stream_seq) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)",
     ),
     oldestPendingChunk: db.prepare(
-      `SELECT id, seq, bytes, kind, topic, created_at_ms, CASE WHEN kind = 'drop' THEN payload END AS drop_payload
+      `SELECT id, seq, bytes, kind, topic, stream_seq, created_at_ms, CASE WHEN kind = 'drop' THEN payload END AS drop_payload
        FROM outbox WHERE state = 'pending' AND id > ? ORDER BY id LIMIT ?`,
     ),
     oldestPending: db.prepare("SELECT id, created_at_ms FROM outbox WHERE state = 'pending' AND id > ? ORDER BY id LIMIT 1"),
@@ -64,8 +68,8 @@ export function prepareStatements(db: Database): OutboxStatements {
     ),
     deleteAllDelivered: db.prepare("DELETE FROM outbox WHERE state = 'delivered' OR id <= ?"),
     copyToDeadLetter: db.prepare(
-      `INSERT OR REPLACE INTO dead_letter (id, result_id, seq, topic, payload, created_at_ms, bytes, attempts, kind, reason, dead_at_ms)
-       SELECT id, result_id, seq, topic, payload, created_at_ms, bytes, attempts, kind, ?, ? FROM outbox WHERE id = ? AND state = 'pending' AND id > ?`,
+      `INSERT OR REPLACE INTO dead_letter (id, result_id, seq, topic, payload, created_at_ms, bytes, attempts, kind, reason, dead_at_ms, checksum, stream_seq)
+       SELECT id, result_id, seq, topic, payload, created_at_ms, bytes, attempts, kind, ?, ?, checksum, stream_seq FROM outbox WHERE id = ? AND state = 'pending' AND id > ?`,
     ),
     deletePending: db.prepare("DELETE FROM outbox WHERE id = ? AND state = 'pending' AND id > ? RETURNING bytes"),
     firstPendingAbove: db.prepare<[number], number | null>("SELECT min(id) FROM outbox WHERE state = 'pending' AND id > ?").pluck(),

@@ -68,7 +68,7 @@ t.test('an outbox written by a newer agent is refused, not moved aside', async (
   const db = new Database(join(dir, 'outbox.sqlite'));
   db.pragma('user_version = 99');
   db.close();
-  t.throws(() => openOutbox(dir), { code: 'EDGE_OUTBOX_OPEN_FAILED', message: /Expected outbox schema version 1 or older .* but found 99/ });
+  t.throws(() => openOutbox(dir), { code: 'EDGE_OUTBOX_OPEN_FAILED', message: /Expected outbox schema version 2 or older .* but found 99/ });
   t.same(readdirSync(dir).filter((f) => f.includes('corrupt')), []);
 });
 

@@ -56,7 +56,7 @@ t.test('outbox export prints every pending row as NDJSON, oldest first', async (
   t.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { seq: number; kind: string; resultId: string; payload: Record<string, unknown> });
   t.same(lines.map((l) => [l.seq, l.kind]), [[4, 'result'], [6, 'result'], [7, 'drop'], [8, 'result']]);
-  t.same(lines[3]?.payload, { i: 7, seq: 8 }, 'payload is parsed JSON with its seq');
+  t.same(lines[3]?.payload, { i: 7, seq: 8, streamSeq: 8 }, 'payload is parsed JSON with its seq and stream seq');
   t.match(lines[2]?.payload, { type: 'outbox.drop', droppedRows: 3, firstSeq: 1, lastSeq: 3 });
 });
 
@@ -67,4 +67,28 @@ t.test('a data dir without an outbox fails with the environment exit status and 
   t.match(r.stderr, /Expected an outbox database at .*outbox\.sqlite but there is none; pass the agent's data directory with --data-dir/);
   t.match(r.stderr, /\[EDGE_OUTBOX_NOT_FOUND\]/);
   t.equal(r.stdout, '');
+});
+
+t.test('outbox dead lists dead letters; requeue moves chosen ones back and refuses what it cannot', async (t) => {
+  const dir = seededDataDir(t);
+  const dead = cli(['outbox', 'dead', '--json', '--data-dir', dir]);
+  t.equal(dead.status, 0, dead.stderr);
+  const letters = dead.stdout.trim().split('\n').map((l) => JSON.parse(l) as { id: number; seq: number; topic: string; reason: string; deadAt: string });
+  t.match(letters, [{ seq: 5, topic: 'edge/dev1/results/cam0', reason: 'refused by broker' }]);
+  t.match(letters[0]?.deadAt, /^\d{4}-\d\d-\d\dT/);
+  t.match(cli(['outbox', 'dead', '--data-dir', dir]).stdout, /refused by broker/);
+
+  const neither = cli(['outbox', 'requeue', '--data-dir', dir]);
+  t.not(neither.status, 0);
+  t.match(neither.stderr, /at least one dead-letter id .* or --all/);
+  const missing = cli(['outbox', 'requeue', '424242', '--data-dir', dir]);
+  t.equal(missing.status, 1, 'an id that is not dead is reported and exits 1');
+  t.match(missing.stdout, /not requeued 424242: no dead letter/);
+
+  const r = cli(['outbox', 'requeue', String(letters[0]?.id), '--json', '--data-dir', dir]);
+  t.equal(r.status, 0, r.stderr);
+  t.match(JSON.parse(r.stdout), { requeued: [{ id: letters[0]?.id, seq: 5 }], refused: [] });
+  const status = JSON.parse(cli(['outbox', 'status', '--json', '--data-dir', dir]).stdout) as { pendingRows: number; deadRows: number };
+  t.match(status, { pendingRows: 5, deadRows: 0 });
+  t.match(cli(['outbox', 'requeue', '--help']).stdout, /--all[\s\S]*--reason <text>[\s\S]*--data-dir/);
 });

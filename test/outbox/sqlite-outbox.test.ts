@@ -21,12 +21,13 @@ t.test('enqueue stores one row with seq in the payload and the interface fields'
   t.equal(row.kind, 'result');
   t.equal(row.attempts, 0);
   t.equal(row.createdAtMs, clock);
-  t.same(JSON.parse(row.payload), { label: 'person', n: 2, seq: 1 });
+  t.same(JSON.parse(row.payload), { label: 'person', n: 2, seq: 1, streamSeq: 1 });
+  t.equal(row.streamSeq, 1);
   t.equal(row.bytes, Buffer.byteLength(row.payload));
   clock += 10;
-  const second = outbox.enqueue({ resultId: 'r-2', topic: 'edge/a', payload: { text: 'ünïcode', seq: 99 } });
+  const second = outbox.enqueue({ resultId: 'r-2', topic: 'edge/a', payload: { text: 'ünïcode', seq: 99, streamSeq: 98 } });
   t.equal(second.seq, 2);
-  t.same(JSON.parse(second.payload), { text: 'ünïcode', seq: 2 }, "the outbox's seq replaces one the caller set");
+  t.same(JSON.parse(second.payload), { text: 'ünïcode', seq: 2, streamSeq: 2 }, "the outbox's seq and streamSeq replace those the caller set");
   t.equal(second.bytes, Buffer.byteLength(second.payload, 'utf8'));
   t.same(outbox.nextPending(10), [row, second], 'nextPending returns exactly what enqueue returned');
 });
@@ -287,7 +288,7 @@ t.test('status reports depth, bytes, oldest age, dead rows and last seq', async 
   let clock = 5_000_000;
   const outbox = openOutbox(t.testdir(), { now: () => clock });
   t.teardown(() => outbox.close());
-  t.same(outbox.status(), { pendingRows: 0, pendingBytes: 0, oldestPendingAgeMs: null, deadRows: 0, droppedByReason: {}, lastSeq: 0 });
+  t.same(outbox.status(), { pendingRows: 0, pendingBytes: 0, oldestPendingAgeMs: null, deadRows: 0, droppedByReason: {}, corruptRows: 0, lastSeq: 0 });
   const rows = outbox.enqueueMany([entry(1), entry(2)]);
   clock += 4_000;
   outbox.enqueue(entry(3));

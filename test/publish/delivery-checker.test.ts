@@ -45,11 +45,12 @@ t.test('batches count their members; status and heartbeat validate; junk is coun
   t.match(r.invalidSamples[0]?.errors.join(' '), /required property/);
 });
 
-t.test('result-message.schema.json is result-record.schema.json plus seq', async (t) => {
+t.test('result-message.schema.json is result-record.schema.json plus seq and streamSeq', async (t) => {
   const record = JSON.parse(readFileSync(new URL('../../agent/results/result-record.schema.json', import.meta.url), 'utf8')) as { properties: object; required: string[]; oneOf: unknown };
   const message = JSON.parse(readFileSync(new URL('../../agent/publish/schemas/result-message.schema.json', import.meta.url), 'utf8')) as { properties: Record<string, unknown>; required: string[]; oneOf: unknown };
-  const { seq, ...rest } = message.properties;
+  const { seq, streamSeq, ...rest } = message.properties;
   t.ok(seq, 'seq is declared');
+  t.ok(streamSeq, 'streamSeq is declared');
   t.same(rest, record.properties, 'every other property is the record schema\'s');
   t.same(message.required, [...record.required, 'seq']);
   t.same(message.oneOf, record.oneOf);

@@ -19,6 +19,11 @@ interface OutboxFlags {
   json?: boolean;
 }
 
+interface RequeueFlags extends OutboxFlags {
+  all?: boolean;
+  reason?: string;
+}
+
 const dataDirHelp = 'agent data directory holding outbox.sqlite (default: dataDir of the configuration)';
 
 /** Registers `outbox status`, `export`, `dead` and `requeue`. */
@@ -31,7 +36,7 @@ export function registerOutboxCommand(program: Command): void {
     .option('--json', 'print JSON')
     .option('-c, --config <file>', configFileHelp)
     .option('--data-dir <dir>', dataDirHelp)
-    .action(action(async (flags: OutboxFlags) => {
+    .action(action((flags: OutboxFlags) => {
       const reader = OutboxReader.open(outboxPath(resolveDataDir(flags)));
       try {
         const status = reader.status();
@@ -39,6 +44,7 @@ export function registerOutboxCommand(program: Command): void {
       } finally {
         reader.close();
       }
+      return Promise.resolve();
     }));
 
   outbox
@@ -62,8 +68,9 @@ export function registerOutboxCommand(program: Command): void {
     .command('dead')
     .description('list dead letters (rows refused for good or failing their checksum): id, seq, topic, reason, when')
     .option('--json', 'print one JSON object per line (NDJSON)')
+    .option('-c, --config <file>', configFileHelp)
     .option('--data-dir <dir>', dataDirHelp)
-    .action(action(async (flags: OutboxFlags) => {
+    .action(action((flags: OutboxFlags) => {
       const dead = DeadLetters.open(outboxPath(resolveDataDir(flags)));
       try {
         const rows = dead.list();
@@ -71,6 +78,7 @@ export function registerOutboxCommand(program: Command): void {
       } finally {
         dead.close();
       }
+      return Promise.resolve();
     }));
 
   outbox
@@ -80,8 +88,9 @@ export function registerOutboxCommand(program: Command): void {
     .option('--all', 'every dead letter (narrowed by --reason when given)')
     .option('--reason <text>', 'only dead letters whose reason contains this text')
     .option('--json', 'print the outcome as JSON')
+    .option('-c, --config <file>', configFileHelp)
     .option('--data-dir <dir>', dataDirHelp)
-    .action(action(async (ids: string[], flags: RequeueFlags) => {
+    .action(action((ids: string[], flags: RequeueFlags) => {
       const chosen = parseIds(ids, flags.all === true);
       const dead = DeadLetters.open(outboxPath(resolveDataDir(flags)));
       let outcome: RequeueOutcome;
@@ -92,7 +101,7 @@ export function registerOutboxCommand(program: Command): void {
       }
       process.stdout.write(flags.json ? `${JSON.stringify(outcome)}\n` : formatRequeue(outcome));
       // Some asked-for rows stayed dead: say so in the exit status too.
-      return outcome.refused.length > 0 ? 1 : 0;
+      return Promise.resolve(outcome.refused.length > 0 ? 1 : 0);
     }));
 }
 
@@ -123,7 +132,7 @@ function formatRequeue(o: RequeueOutcome): string {
 
 /** The data directory `run` would use: --data-dir, else the configuration's (load-for-command.ts). */
 function resolveDataDir(flags: OutboxFlags): string {
-  return loadForCommand(flags).config.dataDir as string;
+  return loadForCommand(flags).config.dataDir;
 }
 
 /** One exported line: the row with its payload parsed, so `jq .payload.detections` works. */
