@@ -236,7 +236,7 @@ export class CameraLoop {
     this.failure(err, { frameSeq: frame.seq }, 'frame could not be decoded');
   }
 
-  private failure(err: unknown, context: { model?: string }, message: string): void {
+  private failure(err: unknown, context: { model?: string; frameSeq?: number }, message: string): void {
     const code = err instanceof AgentError ? err.code : 'EDGE_UNEXPECTED';
     noteUnexpected(err);
     const suppressed = this.throttle.shouldLog(`${code}:${context.model ?? ''}`);
