@@ -16,11 +16,15 @@ export const MESSAGE_CONTENT_TYPE = 'application/json';
 export type ResultMessage = ResultRecord & {
   /** Assigned by the outbox at enqueue; gaps are announced by drop messages, never silent. */
   seq: number;
+  /** Per-topic sequence, gap-free on each topic (absent in results stored before outbox schema 2). */
+  streamSeq?: number;
 };
 
 /** An intended gap: results dropped on the device by a configured limit, published in their place. */
 export type DropMessage = DropRecordPayload & {
   seq: number;
+  /** The drop message's own place in its topic's sequence. */
+  streamSeq?: number;
   /** Fields the outbox was configured to add to drop records, such as deviceId. */
   [key: string]: unknown;
 };

@@ -107,6 +107,7 @@ export class AgentRuntime {
       ...resolved.outbox,
       logger,
       onDropped: (reason, rows) => metrics.outboxDropped(reason, rows),
+      onCorrupt: (rows) => metrics.outboxCorruptRows(rows),
       dropRecordFields: { deviceId: resolved.deviceId },
     });
     if (outbox.recovery !== null) {
