@@ -55,3 +55,33 @@ t.test('result-message.schema.json is result-record.schema.json plus seq and str
   t.same(message.required, [...record.required, 'seq']);
   t.same(message.oneOf, record.oneOf);
 });
+
+/** A result message with a device seq and a stream seq. */
+const streamMsg = (n: number, seq: number, streamSeq: number): string => JSON.stringify({ ...makeRecord(n), seq, streamSeq });
+
+t.test('following one topic: the device seq skips the other topics, the stream seq has no holes, so no gaps', async (t) => {
+  const c = new DeliveryChecker();
+  // The device interleaves two models; this subscriber sees only model A's topic.
+  for (const [n, seq, streamSeq] of [[1, 1, 1], [3, 3, 2], [5, 5, 3], [8, 8, 4]] as const) c.accept('edge-agent/dev/results/a', streamMsg(n, seq, streamSeq));
+  const d = c.report().devices[0];
+  t.same(d?.gaps, [], 'device seqs 2, 4, 6, 7 belong to other topics: not gaps');
+  t.match(d?.streams, [{ topic: 'edge-agent/dev/results/a', firstStreamSeq: 1, lastStreamSeq: 4, gaps: [] }]);
+  t.equal(d?.firstSeq, 1);
+  t.equal(d?.lastSeq, 8);
+});
+
+t.test('a wildcard: each topic is checked on its own stream seq, and drop records excuse only their stream', async (t) => {
+  const c = new DeliveryChecker();
+  c.accept('edge-agent/dev/results/a', streamMsg(1, 1, 1));
+  c.accept('edge-agent/dev/results/b', streamMsg(2, 2, 1));
+  c.accept('edge-agent/dev/results/a', streamMsg(3, 3, 2));
+  // Stream b lost stream seqs 2-3 on purpose (a drop record on b), and stream a lost 3 for real.
+  const drop = { type: 'outbox.drop', reason: 'maxRows', stream: 'edge-agent/dev/results/b', droppedRows: 2, droppedBytes: 900, firstSeq: 4, lastSeq: 6, firstStreamSeq: 2, lastStreamSeq: 3, droppedByReason: { maxRows: 2 }, droppedAt: new Date().toISOString(), deviceId: 'test-device', seq: 9, streamSeq: 4 };
+  c.accept('edge-agent/dev/results/b', JSON.stringify(drop));
+  c.accept('edge-agent/dev/results/b', streamMsg(10, 10, 5));
+  c.accept('edge-agent/dev/results/a', streamMsg(11, 11, 4));
+  const d = c.report().devices[0];
+  t.same(d?.gaps, [{ from: 3, to: 3, topic: 'edge-agent/dev/results/a' }], 'only stream a has a lost message');
+  t.equal(d?.intendedMissing, 2);
+  t.same(d?.streams.map((s) => [s.topic, s.gaps.length, s.intendedMissing]), [['edge-agent/dev/results/a', 1, 0], ['edge-agent/dev/results/b', 0, 2]]);
+});

@@ -1,10 +1,24 @@
 /**
  * What a cloud subscriber should do with the agent's messages, written once: validate each one,
- * drop duplicates by resultId, and keep per-device books of gaps (seqs never received and not
- * covered by a drop record), duplicates and reordering. Tests use it to check delivery.
+ * drop duplicates by resultId, and keep books of gaps (sequence numbers never received and not
+ * covered by a drop record), duplicates and reordering. Gaps are checked per stream (per topic,
+ * on `streamSeq`), so following one model's topic never shows the other topics' messages as
+ * holes; messages stored before stream seqs existed are checked on the device-wide `seq`.
  */
 import type { DropMessage, ResultBatchMessage, ResultMessage } from '../messages.js';
 import { MessageValidator, type MessageKind } from './message-validator.js';
+
+/** The account of one stream: one topic of one device, checked on `streamSeq`. */
+export interface StreamReport {
+  topic: string;
+  firstStreamSeq: number | null;
+  lastStreamSeq: number | null;
+  /** Stream seq ranges never received and not explained by a drop record of this stream. */
+  gaps: { from: number; to: number }[];
+  intendedMissing: number;
+  /** Messages that arrived after one with a higher stream seq on this topic. */
+  reordered: number;
+}
 
 /** The per-device account of what arrived. */
 export interface DeviceReport {
@@ -20,10 +34,15 @@ export interface DeviceReport {
   reordered: number;
   firstSeq: number | null;
   lastSeq: number | null;
-  /** Seq ranges never received and not explained by a drop record: lost messages. */
-  gaps: { from: number; to: number }[];
-  /** Seqs never received that a drop record says were dropped on purpose. */
+  /**
+   * Lost messages: ranges never received and not explained by a drop record, per stream (with
+   * `topic`, in stream seqs), and on the device seq for messages that carry no streamSeq.
+   */
+  gaps: { from: number; to: number; topic?: string }[];
+  /** Sequence numbers never received that a drop record says were dropped on purpose. */
   intendedMissing: number;
+  /** Each topic's own account. */
+  streams: StreamReport[];
 }
 
 /** The whole account, per device, plus messages that failed validation. */
@@ -43,18 +62,31 @@ export interface Accepted {
   fresh: (ResultMessage | DropMessage)[];
 }
 
+/** Seqs seen and excused on one sequence (a stream, or the device seq of messages without streamSeq). */
+interface SequenceBooks {
+  seqs: Set<number>;
+  excused: { from: number; to: number }[];
+  reordered: number;
+  maxSeq: number;
+  minSeq: number;
+}
+
 interface DeviceBooks {
   ids: Set<string>;
-  seqs: Set<number>;
+  /** Device seqs of messages without a streamSeq (older agents). */
+  legacy: SequenceBooks;
+  streams: Map<string, SequenceBooks>;
   order: number[];
-  excused: { from: number; to: number }[];
   received: number;
   results: number;
   drops: number;
   duplicates: number;
-  reordered: number;
   maxSeq: number;
   minSeq: number;
+}
+
+function sequenceBooks(): SequenceBooks {
+  return { seqs: new Set(), excused: [], reordered: 0, maxSeq: 0, minSeq: Infinity };
 }
 
 const MAX_SAMPLES = 10;
@@ -115,25 +147,43 @@ export class DeliveryChecker {
       return false;
     }
     b.ids.add(key);
-    if (item.seq < b.maxSeq) b.reordered += 1;
     b.maxSeq = Math.max(b.maxSeq, item.seq);
     b.minSeq = Math.min(b.minSeq, item.seq);
-    b.seqs.add(item.seq);
     b.order.push(item.seq);
+    const streamSeq = typeof item.streamSeq === 'number' ? item.streamSeq : undefined;
+    const books = streamSeq === undefined ? b.legacy : this.stream(b, topic);
+    const n = streamSeq ?? item.seq;
+    if (n < books.maxSeq) books.reordered += 1;
+    books.maxSeq = Math.max(books.maxSeq, n);
+    books.minSeq = Math.min(books.minSeq, n);
+    books.seqs.add(n);
     if (isDrop) {
       const drop = item as DropMessage;
       b.drops += 1;
-      b.excused.push({ from: drop.firstSeq, to: drop.lastSeq });
+      if (drop.firstStreamSeq !== undefined && drop.lastStreamSeq !== undefined) {
+        // A drop record covers the stream it names (a separate drop topic names the result topic).
+        this.stream(b, drop.stream ?? topic).excused.push({ from: drop.firstStreamSeq, to: drop.lastStreamSeq });
+      }
+      b.legacy.excused.push({ from: drop.firstSeq, to: drop.lastSeq });
     } else {
       b.results += 1;
     }
     return true;
   }
 
+  private stream(b: DeviceBooks, topic: string): SequenceBooks {
+    let s = b.streams.get(topic);
+    if (s === undefined) {
+      s = sequenceBooks();
+      b.streams.set(topic, s);
+    }
+    return s;
+  }
+
   private books(deviceId: string): DeviceBooks {
     let b = this.devices.get(deviceId);
     if (b === undefined) {
-      b = { ids: new Set(), seqs: new Set(), order: [], excused: [], received: 0, results: 0, drops: 0, duplicates: 0, reordered: 0, maxSeq: 0, minSeq: Infinity };
+      b = { ids: new Set(), legacy: sequenceBooks(), streams: new Map(), order: [], received: 0, results: 0, drops: 0, duplicates: 0, maxSeq: 0, minSeq: Infinity };
       this.devices.set(deviceId, b);
     }
     return b;
@@ -141,6 +191,35 @@ export class DeliveryChecker {
 }
 
 function deviceReport(deviceId: string, b: DeviceBooks): DeviceReport {
+  const legacy = sequenceReport(b.legacy);
+  const streams = [...b.streams.entries()].map(([topic, books]): StreamReport => {
+    const r = sequenceReport(books);
+    return {
+      topic,
+      firstStreamSeq: books.seqs.size > 0 ? books.minSeq : null,
+      lastStreamSeq: books.seqs.size > 0 ? books.maxSeq : null,
+      gaps: r.gaps,
+      intendedMissing: r.intendedMissing,
+      reordered: books.reordered,
+    };
+  });
+  return {
+    deviceId,
+    received: b.received,
+    uniqueResults: b.results,
+    dropRecords: b.drops,
+    duplicates: b.duplicates,
+    reordered: b.legacy.reordered + streams.reduce((a, s) => a + s.reordered, 0),
+    firstSeq: b.order.length > 0 ? b.minSeq : null,
+    lastSeq: b.order.length > 0 ? b.maxSeq : null,
+    gaps: [...legacy.gaps, ...streams.flatMap((s) => s.gaps.map((g) => ({ ...g, topic: s.topic })))],
+    intendedMissing: legacy.intendedMissing + streams.reduce((a, s) => a + s.intendedMissing, 0),
+    streams,
+  };
+}
+
+/** Holes between the lowest and highest number seen, split into excused and lost. */
+function sequenceReport(b: SequenceBooks): { gaps: { from: number; to: number }[]; intendedMissing: number } {
   const gaps: { from: number; to: number }[] = [];
   let intendedMissing = 0;
   if (b.seqs.size > 0) {
@@ -155,16 +234,5 @@ function deviceReport(deviceId: string, b: DeviceBooks): DeviceReport {
       else gaps.push({ from: seq, to: seq });
     }
   }
-  return {
-    deviceId,
-    received: b.received,
-    uniqueResults: b.results,
-    dropRecords: b.drops,
-    duplicates: b.duplicates,
-    reordered: b.reordered,
-    firstSeq: b.seqs.size > 0 ? b.minSeq : null,
-    lastSeq: b.seqs.size > 0 ? b.maxSeq : null,
-    gaps,
-    intendedMissing,
-  };
+  return { gaps, intendedMissing };
 }
