@@ -14,8 +14,8 @@ export type OutboxOperation = 'read' | 'acknowledge' | 'compact' | 'mark-attempt
 /** Runs outbox calls under the policy and counts what failed. */
 export class OutboxFailures {
   private readonly counts = new Map<OutboxOperation, number>();
-  private failingSince: number | null = null;
-  private failuresInRun = 0;
+  /** Operations failing now: since when, and how many failures in this run. */
+  private readonly runs = new Map<OutboxOperation, { since: number; failures: number }>();
 
   constructor(private readonly logger: Logger) {}
 
@@ -28,7 +28,7 @@ export class OutboxFailures {
       this.failed(operation, err);
       return undefined;
     }
-    this.succeeded();
+    this.succeeded(operation);
     return value;
   }
 
@@ -40,7 +40,7 @@ export class OutboxFailures {
       this.failed(operation, err);
       return false;
     }
-    this.succeeded();
+    this.succeeded(operation);
     return true;
   }
 
@@ -49,17 +49,17 @@ export class OutboxFailures {
     return Object.fromEntries(this.counts);
   }
 
-  /** True while the last outbox call failed. */
-  get failing(): boolean {
-    return this.failingSince !== null;
-  }
-
   private failed(operation: OutboxOperation, err: unknown): void {
     this.counts.set(operation, (this.counts.get(operation) ?? 0) + 1);
-    this.failuresInRun += 1;
     this.logger.debug({ err, operation }, 'publish: outbox call failed');
-    if (this.failingSince !== null) return;
-    this.failingSince = Date.now();
+    const run = this.runs.get(operation);
+    if (run !== undefined) {
+      run.failures += 1;
+      return;
+    }
+    // A run is per operation: a read that works between two failed compactions does not make
+    // the second compaction failure news.
+    this.runs.set(operation, { since: Date.now(), failures: 1 });
     this.logger.warn(
       { operation, code: (err as { code?: unknown }).code },
       'publish: the outbox failed (%s: %s); delivery pauses and retries with backoff, nothing is lost; check the data directory\'s disk space and permissions',
@@ -68,11 +68,11 @@ export class OutboxFailures {
     );
   }
 
-  private succeeded(): void {
-    if (this.failingSince === null) return;
-    const seconds = Math.round((Date.now() - this.failingSince) / 1000);
-    this.logger.info({ failures: this.failuresInRun, seconds }, 'publish: the outbox answers again after %d failed calls in %d s; delivery resumes', this.failuresInRun, seconds);
-    this.failingSince = null;
-    this.failuresInRun = 0;
+  private succeeded(operation: OutboxOperation): void {
+    const run = this.runs.get(operation);
+    if (run === undefined) return;
+    this.runs.delete(operation);
+    const seconds = Math.round((Date.now() - run.since) / 1000);
+    this.logger.info({ operation, failures: run.failures, seconds }, 'publish: the outbox answers again (%s) after %d failed calls in %d s; delivery resumes', operation, run.failures, seconds);
   }
 }

@@ -9,6 +9,8 @@ import type { DisconnectListener, OutgoingMessage, PublishOutcome, Publisher } f
 export class GatedPublisher implements Publisher {
   readonly publishTimesMs: number[] = [];
   connectAttempts = 0;
+  /** When each connect attempt began (performance.now()). */
+  readonly connectTimesMs: number[] = [];
   private gate: Promise<void> = Promise.resolve();
   private openGate: () => void = () => {};
 
@@ -37,6 +39,7 @@ export class GatedPublisher implements Publisher {
   async connect(): Promise<void> {
     await this.gate;
     this.connectAttempts += 1;
+    this.connectTimesMs.push(performance.now());
     await this.inner.connect();
   }
 

@@ -1,7 +1,8 @@
 /**
  * A scripted fake MQTT broker, only for faults a real broker will not produce on demand: it
  * accepts connections and acknowledges publishes until told to go silent, then keeps the
- * connection open and never answers (a broker that "accepts and then stops acknowledging").
+ * connection open and never answers (a broker that "accepts and then stops acknowledging"); it
+ * can also refuse every CONNECT with a reason code, or never answer a CONNECT at all.
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import mqttPacket from 'mqtt-packet';
@@ -14,8 +15,14 @@ export interface ScriptedBroker {
   connections: number;
   /** Topics and payloads of the publishes it acknowledged, in order. */
   acked: { topic: string; payload: string }[];
-  /** Return false to swallow the publish without a PUBACK (connection number, publish number on it). */
-  shouldAck: (connection: number, publishOnConnection: number) => boolean;
+  /** Return false to swallow the publish without a PUBACK (connection number, publish number on it, payload). */
+  shouldAck: (connection: number, publishOnConnection: number, payload: string) => boolean;
+  /** When set, every CONNECT is refused with this CONNACK reason code (MQTT 5) / return code (3.1.1). */
+  refuseWith: number | undefined;
+  /** When true, CONNECTs are never answered (a connect that hangs). */
+  silentConnect: boolean;
+  /** When set, each connection is ended this many ms after CONNACK with DISCONNECT 0x8e (session taken over) to MQTT 5 clients. */
+  takeOverAfterMs: number | undefined;
   close(): Promise<void>;
 }
 
@@ -28,6 +35,9 @@ export async function startScriptedBroker(): Promise<ScriptedBroker> {
     connections: 0,
     acked: [],
     shouldAck: () => true,
+    refuseWith: undefined,
+    silentConnect: false,
+    takeOverAfterMs: undefined,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
@@ -48,11 +58,21 @@ export async function startScriptedBroker(): Promise<ScriptedBroker> {
     parser.on('packet', (packet) => {
       if (packet.cmd === 'connect') {
         protocolVersion = packet.protocolVersion === 5 ? 5 : 4;
-        send({ cmd: 'connack', returnCode: 0, reasonCode: 0, sessionPresent: false });
+        if (broker.silentConnect) return;
+        const refusal = broker.refuseWith;
+        send({ cmd: 'connack', returnCode: refusal ?? 0, reasonCode: refusal ?? 0, sessionPresent: false });
+        if (refusal !== undefined) socket.end();
+        const takeOver = broker.takeOverAfterMs;
+        if (takeOver !== undefined && refusal === undefined) {
+          setTimeout(() => {
+            if (protocolVersion === 5) send({ cmd: 'disconnect', reasonCode: 0x8e });
+            socket.end();
+          }, takeOver);
+        }
       } else if (packet.cmd === 'publish') {
         const n = ++publishes;
         if (packet.qos === 0) return;
-        if (!broker.shouldAck(connection, n)) return;
+        if (!broker.shouldAck(connection, n, packet.payload.toString())) return;
         broker.acked.push({ topic: packet.topic, payload: packet.payload.toString() });
         send({ cmd: 'puback', messageId: packet.messageId, reasonCode: 0 });
       } else if (packet.cmd === 'pingreq') {
