@@ -2,6 +2,8 @@ import t from 'tap';
 import { AwsIotPublisher } from '../../agent/publish/aws-iot-publisher.js';
 import { silentLogger } from '../../agent/log/logger.js';
 import { deliverySuite } from './helpers/delivery-suite.js';
+import { makeTestCerts } from './helpers/certs.js';
+import { createBroker } from './helpers/mosquitto.js';
 
 // aws-crt's MQTT 5 client leaves native handles that keep Node running for seconds after
 // close() (awslabs/aws-crt-nodejs#600); once the tests are done, let the process go.
@@ -30,4 +32,32 @@ deliverySuite(t, {
       logger: silentLogger(),
     });
   },
+});
+
+// IoT Core's per-connection quotas are enforced by the transport itself (the CRT's flow control is
+// off): 25 publishes at 10 per second cannot all be acknowledged before two windows have passed.
+t.test('aws-iot: the per-connection publish quota holds (publish.awsIot)', async (t) => {
+  const dir = t.testdir({});
+  const certs = makeTestCerts(dir, 'test-device');
+  const broker = await createBroker({ dir, tls: { caFile: certs.caFile, certFile: certs.serverCert, keyFile: certs.serverKey, requireCertificate: true } });
+  await broker.start();
+  t.teardown(() => broker.kill('SIGKILL'));
+  const publisher = new AwsIotPublisher({
+    url: (broker.tlsUrl as string).replace('127.0.0.1', 'localhost'),
+    thingName: 'test-device',
+    deviceId: 'test-device',
+    statusTopic: 'edge-agent/test-device/status',
+    certFile: certs.clientCert,
+    keyFile: certs.clientKey,
+    caFile: certs.caFile,
+    limits: { maxPublishesPerSecond: 10, maxBytesPerSecond: 1 << 20 },
+    logger: silentLogger(),
+  });
+  await publisher.connect();
+  t.teardown(() => publisher.close());
+  const started = performance.now();
+  const outcomes = await Promise.all(Array.from({ length: 25 }, (_, i) => publisher.publish({ topic: 'edge-agent/test-device/results/q', payload: JSON.stringify({ i }) })));
+  const elapsedMs = performance.now() - started;
+  t.same(new Set(outcomes.map((o) => o.kind)), new Set(['acked']), 'all acknowledged');
+  t.ok(elapsedMs >= 1_900, `25 publishes at 10/s took at least two windows (${Math.round(elapsedMs)} ms)`);
 });
