@@ -10,5 +10,6 @@ export const modelErrors = defineErrors({
   EDGE_MODEL_SHA256_MISMATCH: { kind: 'model', summary: 'A model file does not have the sha256 its manifest names.' },
   EDGE_MODEL_SIZE_MISMATCH: { kind: 'model', summary: 'A model file does not have the byte size its manifest names.' },
   EDGE_MODEL_DOWNLOAD_FAILED: { kind: 'model', summary: 'Every source of a model failed to download.' },
+  EDGE_MODEL_FILE_NOT_REGULAR: { kind: 'model', summary: 'A model file or manifest is a device, FIFO, directory or other non-regular file; it is not read.' },
   EDGE_MODEL_GRAPH_MISMATCH: { kind: 'model', summary: "The ONNX graph's inputs or outputs differ from the manifest." },
 });

@@ -15,7 +15,8 @@ import { nearestName } from '../errors/schema-errors.js';
 import { AgentError } from '../errors/agent-error.js';
 import { modelErrors } from './errors.js';
 import { digestFile } from './file-digest.js';
-import { bundledManifestDir, loadManifests } from './manifest-loader.js';
+import { bundledManifestDir, loadManifestCatalogue } from './manifest-loader.js';
+import { openRegularFile } from './regular-file.js';
 import type { ModelManifest } from './manifest.js';
 
 /** Where the store keeps files and where it may pull them from. */
@@ -57,15 +58,25 @@ export class ModelStore {
   readonly modelDir: string;
   readonly mirrorDir: string | undefined;
   private readonly catalogue: Map<string, ModelManifest>;
+  private readonly broken: Map<string, AgentError>;
   private readonly timeoutMs: number;
   private readonly logger: Logger;
 
   constructor(options: ModelStoreOptions) {
     this.modelDir = options.modelDir;
     this.mirrorDir = options.mirrorDir;
-    this.catalogue = loadManifests(options.manifestDirs);
+    const { manifests, broken } = loadManifestCatalogue(options.manifestDirs);
+    this.catalogue = manifests;
+    this.broken = broken;
     this.timeoutMs = options.downloadTimeoutMs ?? 120_000;
     this.logger = options.logger;
+    // Said once, when the store opens; the model itself fails with this error when asked for.
+    for (const [id, err] of broken) this.logger.error({ id, code: err.code, file: err.details['file'] }, 'model "%s" is disabled: its manifest is broken: %s', id, err.message);
+  }
+
+  /** Models whose manifest could not be read or is invalid, with the error each gave (their models are disabled). */
+  brokenManifests(): { id: string; error: AgentError }[] {
+    return [...this.broken].map(([id, error]) => ({ id, error })).sort((a, b) => a.id.localeCompare(b.id));
   }
 
   /** Every known manifest, sorted by id. */
@@ -77,6 +88,8 @@ export class ModelStore {
   manifest(id: string): ModelManifest {
     const m = this.catalogue.get(id);
     if (m) return m;
+    const broken = this.broken.get(id);
+    if (broken !== undefined) throw broken;
     const known = [...this.catalogue.keys()];
     const near = nearestName(id, known) ?? known.find((k) => k.startsWith(id));
     throw modelErrors.EDGE_MODEL_UNKNOWN(`Unknown model "${id}"${near ? `; did you mean "${near}"?` : ''} Known models: ${known.join(', ') || '(none)'}`, { id, known });
@@ -93,8 +106,8 @@ export class ModelStore {
     const m = this.manifest(id);
     const dest = this.pathOf(id);
     if (!options.force && existsSync(dest)) {
-      const have = await digestFile(dest);
-      if (have.sha256 === m.sha256 && have.bytes === m.bytes) return { id, path: dest, from: 'already-present', ...have };
+      const have = await digestFile(dest, { maxBytes: m.bytes });
+      if (have.sha256 === m.sha256 && have.bytes === m.bytes) return { id, path: dest, from: 'already-present', sha256: m.sha256, bytes: m.bytes };
       this.logger.warn({ id, path: dest, sha256: have.sha256 }, 'pulled model file does not match its manifest; pulling again');
     }
     const mirror = options.from ?? this.mirrorDir;
@@ -123,7 +136,7 @@ export class ModelStore {
     if (result.state === 'missing') {
       throw modelErrors.EDGE_MODEL_NOT_PULLED(`Model "${id}" is not in ${this.modelDir}; run \`edge-agent models pull ${id}\` (add --from DIR to pull from a mirror directory)`, { id, modelDir: this.modelDir });
     }
-    throw mismatchError(this.manifest(id), result.path, { sha256: result.actualSha256 ?? '', bytes: result.actualBytes ?? 0 });
+    throw mismatchError(this.manifest(id), result.path, { sha256: result.actualSha256 ?? '(not hashed)', bytes: result.actualBytes ?? 0 });
   }
 
   /** Re-hashes a pulled model against its manifest. */
@@ -132,9 +145,10 @@ export class ModelStore {
     const path = this.pathOf(id);
     const base = { id, path, expectedSha256: m.sha256, expectedBytes: m.bytes };
     if (!existsSync(path)) return { ...base, state: 'missing' };
-    const have = await digestFile(path);
+    // Bounded by the manifest's byte count: a larger file is a size mismatch without hashing it.
+    const have = await digestFile(path, { maxBytes: m.bytes });
     const state = have.bytes !== m.bytes ? 'size-mismatch' : have.sha256 !== m.sha256 ? 'sha256-mismatch' : 'ok';
-    return { ...base, state, actualSha256: have.sha256, actualBytes: have.bytes };
+    return { ...base, state, ...(have.sha256 === undefined ? {} : { actualSha256: have.sha256 }), actualBytes: have.bytes };
   }
 
   private async fetchVerified(m: ModelManifest, source: string, dest: string): Promise<{ sha256: string; bytes: number }> {
@@ -186,7 +200,9 @@ async function openSource(source: string, timeoutMs: number): Promise<Readable> 
   }
   const path = source.startsWith('file://') ? fileURLToPath(source) : source;
   if (!existsSync(path)) throw new Error('no such file');
-  return createReadStream(path);
+  // A mirror entry that is a link to /dev/zero or a FIFO is refused rather than read without end.
+  const { fd } = openRegularFile(path, 'model file');
+  return createReadStream('', { fd, autoClose: true });
 }
 
 /**
