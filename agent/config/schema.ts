@@ -269,7 +269,22 @@ export const configSchema = {
           type: 'integer',
           minimum: 1,
           default: 30000,
-          description: 'An inference with no result after this long is reported as stuck and its session is rebuilt.',
+          description: 'An inference with no result after this long is reported as stuck and its session is rebuilt (counted in `edge_agent_session_rebuilds_total`).',
+        },
+        maxRebuilds: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 1000,
+          default: 3,
+          description: 'After this many stuck-inference session rebuilds of one model within `rebuildWindowSeconds`, the agent stops rebuilding and asks to be restarted: `/readyz` answers 503 naming the model, systemd watchdog pings stop (systemd restarts the service), and without a watchdog (Greengrass, a shell) the agent shuts down and exits with status 1 (docs/health.md).',
+        },
+        rebuildWindowSeconds: {
+          type: 'integer',
+          minimum: 1,
+          // Node timers and Date arithmetic stay exact far beyond this; a week bounds a typo.
+          maximum: 604800,
+          default: 600,
+          description: 'The window in which `maxRebuilds` session rebuilds of one model make the agent ask to be restarted; rebuilds older than this no longer count.',
         },
         variantSelection: {
           type: 'object',

@@ -3,6 +3,10 @@
  * delivered a frame recently. A camera that is down (restarting after a failure, or given up for
  * good) is named with the failure, so `/readyz` says which camera and why. The frame loop reports those events here; `/readyz` asks `check()`.
  * A tracker rather than a probe, so answering a scrape never touches a camera or a model.
+ *
+ * A model given up (rebuilt too often after stuck inferences) is the one condition only a restart
+ * of the agent clears: it stays in the answer, and `restartNeeded()` tells the watchdog to let the
+ * service manager restart the agent.
  */
 
 /** The answer `/readyz` serves: ready, or not with one reason per thing missing. */
@@ -38,6 +42,7 @@ export class ReadinessTracker {
   private readonly warmedUp = new Set<string>();
   private readonly lastFrameAtMs = new Map<string, number>();
   private readonly down = new Map<string, { why: string; permanent: boolean }>();
+  private readonly failedModels = new Map<string, string>();
 
   constructor(options: ReadinessTrackerOptions) {
     this.cameras = [...options.cameras];
@@ -61,6 +66,17 @@ export class ReadinessTracker {
     this.warmedUp.delete(modelId);
   }
 
+  /** A model failed in a way only a restart of the agent can fix; `why` stays in the answer until then. */
+  modelFailed(modelId: string, why: string): void {
+    if (!this.failedModels.has(modelId)) this.failedModels.set(modelId, why);
+  }
+
+  /** The first reason that needs a restart of the agent, or undefined when none does. */
+  restartNeeded(): string | undefined {
+    for (const [id, why] of this.failedModels) return `model ${id} failed and the agent needs a restart: ${why}`;
+    return undefined;
+  }
+
   /** A camera delivered a frame now (it is up again, if it was down). */
   frameDelivered(camera: string): void {
     this.lastFrameAtMs.set(camera, this.now());
@@ -80,7 +96,9 @@ export class ReadinessTracker {
   /** The current answer, with a reason for each model not warmed up and each camera not delivering. */
   check(): Readiness {
     const reasons: string[] = [];
-    for (const id of this.models) if (!this.warmedUp.has(id)) reasons.push(`model ${id} is not loaded and warmed up`);
+    // Failed models first, even one no longer configured: the restart is still owed.
+    for (const [id, why] of this.failedModels) reasons.push(`model ${id} failed and the agent needs a restart: ${why}`);
+    for (const id of this.models) if (!this.warmedUp.has(id) && !this.failedModels.has(id)) reasons.push(`model ${id} is not loaded and warmed up`);
     const now = this.now();
     for (const camera of this.cameras) {
       const last = this.lastFrameAtMs.get(camera.name);

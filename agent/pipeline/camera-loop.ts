@@ -224,10 +224,19 @@ export class CameraLoop {
       this.o.onInferred?.(model.id, latencyMs, winner.model.id);
       return winner;
     }
+    const givenUp = this.o.runners.givenUp(model.id);
+    if (givenUp !== undefined) {
+      // Given up already: no more sessions are piled up; the agent waits for its restart.
+      throw pipelineErrors.EDGE_PIPELINE_INFERENCE_STUCK(`Model "${model.id}" gave no result within ${this.o.stuckTimeoutMs} ms on camera ${this.name}; not rebuilt again because ${givenUp.reason}; the agent is waiting to be restarted`, { model: model.id, camera: this.name });
+    }
     this.o.readiness.modelUnloaded(model.id);
     this.o.metrics.sessionRebuilt(model.id);
     this.o.logger.error({ camera: this.name, model: model.id, stuckTimeoutMs: this.o.stuckTimeoutMs }, 'inference stuck; rebuilding the model session');
-    await this.o.runners.rebuild(model.id, call);
+    const outcome = await this.o.runners.rebuild(model.id, call);
+    if (outcome.givenUp !== undefined) {
+      this.o.readiness.modelFailed(model.id, outcome.givenUp.reason);
+      this.o.logger.error({ camera: this.name, model: model.id, rebuilds: outcome.givenUp.rebuilds, windowMs: outcome.givenUp.windowMs }, `model ${model.id} given up: ${outcome.givenUp.reason}; the agent reports not ready and asks to be restarted`);
+    }
     throw pipelineErrors.EDGE_PIPELINE_INFERENCE_STUCK(`Model "${model.id}" gave no result within ${this.o.stuckTimeoutMs} ms on camera ${this.name}; its session was rebuilt`, { model: model.id, camera: this.name });
   }
 

@@ -6,16 +6,28 @@
  * The runner kept under a model id may run one of its variants (a manifest `derivedFrom` it):
  * `switchTo(id, variantId)` loads and warms the variant, then swaps it in, so cameras keep asking
  * for the id they were configured with and the records say which variant produced them.
+ *
+ * Rebuilds are bounded (`RebuildLimit`): a model rebuilt too often within a window is given up,
+ * its stuck session is kept (no more sessions are piled up) and the caller asks for a restart.
  */
 import type { Logger } from '../log/logger.js';
 import { ModelRunner, type RunnerOptions } from './model-runner.js';
 import type { ModelStore } from '../models/model-store.js';
+import { RebuildCounter, type GivenUp, type RebuildLimit } from './rebuild-limit.js';
 
 /**
  * Called when a model was loaded (first time, after a rebuild or a variant switch). `id` is the
  * model id the pool keeps it under, which differs from `runner.manifest.id` when a variant runs.
  */
 export type RunnerLoaded = (runner: ModelRunner, id: string) => void;
+
+/** What `rebuild` did. */
+export interface RebuildOutcome {
+  /** The runner now kept under the id. */
+  runner: ModelRunner;
+  /** Set once the model's rebuilds reached the limit: it is given up and not rebuilt again. */
+  givenUp: GivenUp | undefined;
+}
 
 /** Loaded models by id. */
 export class RunnerPool {
@@ -24,12 +36,15 @@ export class RunnerPool {
   private readonly options: RunnerOptions;
   private readonly logger: Logger;
   private readonly onLoaded: RunnerLoaded;
+  private readonly rebuilds: RebuildCounter | undefined;
 
-  constructor(store: ModelStore, options: RunnerOptions, onLoaded: RunnerLoaded = () => undefined) {
+  /** Without `rebuildLimit` a stuck model is rebuilt every time (tests, benchmarks); the runtime always passes one. */
+  constructor(store: ModelStore, options: RunnerOptions, onLoaded: RunnerLoaded = () => undefined, rebuildLimit?: RebuildLimit) {
     this.store = store;
     this.options = options;
     this.logger = options.logger;
     this.onLoaded = onLoaded;
+    this.rebuilds = rebuildLimit === undefined ? undefined : new RebuildCounter(rebuildLimit);
   }
 
   /** Loads every id not loaded yet, one after another (loading in parallel only competes for the same cores). */
@@ -82,14 +97,25 @@ export class RunnerPool {
     return true;
   }
 
-  /** Replaces the runner for `id` with a new session of the same variant; `stuck` is released once it settles. */
-  async rebuild(id: string, stuck: Promise<unknown>): Promise<ModelRunner> {
+  /**
+   * Replaces the runner for `id` with a new session of the same variant; `stuck` is released once
+   * it settles. The rebuild that reaches the limit still happens, and says the model is given up;
+   * after that nothing is loaded again and the current runner is returned as it is.
+   */
+  async rebuild(id: string, stuck: Promise<unknown>): Promise<RebuildOutcome> {
+    const already = this.rebuilds?.givenUp(id);
+    if (already !== undefined) return { runner: this.get(id), givenUp: already };
     const old = this.runners.get(id);
     const fresh = await ModelRunner.load(this.store, old?.manifest.id ?? id, this.options);
     this.runners.set(id, fresh);
     this.onLoaded(fresh, id);
     if (old !== undefined) this.release(id, old, stuck);
-    return fresh;
+    return { runner: fresh, givenUp: this.rebuilds?.record(id) };
+  }
+
+  /** Why `id` was given up after too many rebuilds, or undefined. */
+  givenUp(id: string): GivenUp | undefined {
+    return this.rebuilds?.givenUp(id);
   }
 
   /** Ids of the loaded models. */

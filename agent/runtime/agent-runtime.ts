@@ -129,6 +129,7 @@ export class AgentRuntime {
         readiness.modelWarmedUp(id);
         for (const f of runner.session.fallbacks) if (f.provider !== 'cpu') metrics.executionProviderFallback(runner.manifest.id, f.provider);
       },
+      resolved.inference.rebuildLimit,
     );
     let health: HealthServer | undefined;
     let runtime: AgentRuntime | undefined;

@@ -64,6 +64,8 @@ export interface ResolvedConfig {
     intraOpThreads: number;
     graphOptimization: AgentConfig['inference']['graphOptimization'];
     timeoutMs: number;
+    /** Stuck-inference rebuilds of one model within `windowMs` after which the agent asks to be restarted. */
+    rebuildLimit: { maxRebuilds: number; windowMs: number };
     variantSelection: { enabled: boolean; stepDownAfterMs: number; stepUpAfterMs: number; headroom: number };
   };
   cameras: CameraSettings[];
@@ -102,6 +104,7 @@ export function resolveConfig(config: AgentConfig): ResolvedConfig {
       intraOpThreads: i.intraOpThreads,
       graphOptimization: i.graphOptimization,
       timeoutMs: i.timeoutMs,
+      rebuildLimit: { maxRebuilds: i.maxRebuilds, windowMs: i.rebuildWindowSeconds * 1000 },
       variantSelection: { enabled: vs.enabled, stepDownAfterMs: vs.stepDownAfterSeconds * 1000, stepUpAfterMs: vs.stepUpAfterSeconds * 1000, headroom: vs.headroom },
     },
     cameras: config.cameras.map((c) => cameraSettingsFor(c, config)),

@@ -6,7 +6,9 @@
 import type { Command } from 'commander';
 import { executableSearchPath, greengrassEnvironment, processEnvironment, serviceManagerEnvironment } from '../../config/environment.js';
 import type { EmbeddedBroker } from '../embedded-broker.js';
+import { healthErrors } from '../../health/errors.js';
 import { createSdNotifier, watchdogIntervalMs } from '../../health/sd-notify.js';
+import { startWatchdog } from '../../health/watchdog.js';
 import { formatStatus } from '../status-line.js';
 import { createLogger } from '../../log/logger.js';
 import { AgentRuntime } from '../../runtime/agent-runtime.js';
@@ -53,14 +55,14 @@ async function runAgent(flags: RunFlags): Promise<number> {
   const load = (publish: Record<string, unknown> | undefined) =>
     loadForCommand(flags, {
       document: useDemo ? { values: demoConfig(flags.demoImages), label: 'the built-in demo configuration' } : undefined,
-      flags: { ...runFlags, ...(publish === undefined ? {} : { publish: publish as never }) },
+      flags: { ...runFlags, ...(publish === undefined ? {} : { publish }) },
     });
   let loaded = load(flags.broker === undefined ? undefined : { transport: 'mqtt', brokerUrl: flags.broker });
   // The demo with nowhere to publish gets a broker and a subscriber of its own, so results are
   // seen arriving end to end; with a broker configured (or --broker) that one is used instead.
   let embedded: EmbeddedBroker | undefined;
   if (useDemo && loaded.config.publish.transport === 'none') {
-    const thing = loaded.config.publish.thingName ?? (loaded.config.deviceId as string);
+    const thing = loaded.config.publish.thingName ?? loaded.config.deviceId;
     // Imported here: aedes and mqtt.js are only needed by the demo (and mqtt.js by the mqtt transport).
     const { startEmbeddedBroker } = await import('../embedded-broker.js');
     embedded = await startEmbeddedBroker([`edge-agent/${thing}/#`]);
@@ -97,16 +99,26 @@ async function runAgent(flags: RunFlags): Promise<number> {
   };
   const stopStatus = flags.status === false ? () => undefined : startStatusLine(() => ({ status: runtime.status(), extra: extra() }), process.stderr);
 
-  // Under systemd (Type=notify): READY once serving, WATCHDOG while the event loop turns, and
-  // the status line for `systemctl status`. Outside systemd the notifier does nothing.
+  // Under systemd (Type=notify): READY once serving, WATCHDOG while the event loop turns and no
+  // restart is needed, and the status line for `systemctl status`. Outside systemd the notifier
+  // does nothing, and a needed restart stops the agent with status 1 instead (health/watchdog.ts).
   const service = serviceManagerEnvironment();
   const notifier = createSdNotifier({ socketPath: service.notifySocket, logger });
   notifier.ready();
-  const pingMs = watchdogIntervalMs(service.watchdogUsec) ?? 10_000;
-  const pinger = setInterval(() => {
-    notifier.watchdog();
-    notifier.status(formatStatus(runtime.status()));
-  }, pingMs);
+  const watchdogMs = watchdogIntervalMs(service.watchdogUsec);
+  let restartNeeded: (reason: string) => void = () => undefined;
+  const restart = new Promise<'restart'>((resolve) => {
+    restartNeeded = () => resolve('restart');
+  });
+  const watchdog = startWatchdog({
+    notifier,
+    intervalMs: watchdogMs ?? 10_000,
+    watched: watchdogMs !== undefined && notifier.enabled,
+    restartNeeded: () => runtime.readiness.restartNeeded(),
+    status: () => formatStatus(runtime.status()),
+    onRestartNeeded: (reason) => restartNeeded(reason),
+    logger,
+  });
 
   const stopped = new Promise<'signal'>((resolve) => {
     const onSignal = (signal: NodeJS.Signals) => {
@@ -116,9 +128,9 @@ async function runAgent(flags: RunFlags): Promise<number> {
     process.once('SIGTERM', onSignal);
     process.once('SIGINT', onSignal);
   });
-  await Promise.race([stopped, flags.exitWhenDone ? runtime.finished() : new Promise<never>(() => undefined)]);
+  await Promise.race([stopped, restart, flags.exitWhenDone ? runtime.finished() : new Promise<never>(() => undefined)]);
 
-  clearInterval(pinger);
+  watchdog.stop();
   notifier.stopping();
   // The status line's last print reads the outbox, so it ends before the runtime closes it.
   stopStatus();
@@ -137,6 +149,10 @@ async function runAgent(flags: RunFlags): Promise<number> {
   if (outcome === 'timeout') {
     logger.error({ shutdownTimeoutMs: bound }, 'shutdown did not finish in time; exiting anyway');
     process.exit(1);
+  }
+  const reason = watchdog.restartReason;
+  if (reason !== undefined) {
+    throw healthErrors.EDGE_HEALTH_RESTART_NEEDED(`Expected the agent to keep running but ${reason}; it stopped cleanly and exits with status 1 so its supervisor restarts it (fix the cause, or raise inference.timeoutMs if inferences are just slow)`, { reason });
   }
   return 0;
 }
