@@ -12,6 +12,8 @@ import { inputErrors } from './errors.js';
 import { planGeometry, type FrameGeometry } from './geometry.js';
 import { TensorFiller, type TensorData } from './tensor-fill.js';
 import { readImageHeader } from './image-header.js';
+import { MAX_INPUT_SIDE } from '../models/manifest-loader.js';
+import { modelErrors } from '../models/errors.js';
 
 // Every camera frame is new, so libvips' operation cache (50 MB by default) only holds memory
 // that is never reused; on a 512 MB board that matters. One thread per image is enough: frames
@@ -46,6 +48,7 @@ export class Preprocessor {
   private readonly maxInputPixels: number;
 
   constructor(spec: InputSpec, options: PreprocessOptions = {}) {
+    assertAllocatableShape(spec);
     this.spec = spec;
     this.filler = new TensorFiller(spec);
     this.maxInputPixels = options.maxInputPixels ?? DEFAULT_MAX_INPUT_PIXELS;
@@ -118,6 +121,20 @@ export class Preprocessor {
       throw new Error(`sharp returned ${info.width}x${info.height}x${info.channels}, expected ${geometry.contentWidth}x${geometry.contentHeight}x3`);
     }
     return { pixels: data, geometry };
+  }
+}
+
+/**
+ * The tensor is allocated whole up front, so a shape no board can hold (100000x100000) is refused
+ * here with the manifest's code rather than surfacing as a RangeError from the allocation. The
+ * manifest loader refuses it too; this guards specs built any other way.
+ */
+function assertAllocatableShape(spec: InputSpec): void {
+  const [batch, a, b, c] = spec.shape;
+  const [height, width, channels] = spec.layout === 'NCHW' ? [b, c, a] : [a, b, c];
+  const ok = (v: number | undefined, max: number): boolean => v !== undefined && Number.isInteger(v) && v >= 1 && v <= max;
+  if (spec.shape.length !== 4 || batch !== 1 || channels !== 3 || !ok(height, MAX_INPUT_SIDE) || !ok(width, MAX_INPUT_SIDE)) {
+    throw modelErrors.EDGE_MODEL_MANIFEST_INVALID(`Expected input.shape [1, 3, H, W] (NCHW) or [1, H, W, 3] (NHWC) with H and W from 1 to ${MAX_INPUT_SIDE} but received [${spec.shape.join(', ')}] (${spec.layout}) for input "${spec.name}"`, { shape: spec.shape, layout: spec.layout });
   }
 }
 
