@@ -78,6 +78,5 @@ export function loadForCommand(flags: ConfigFlags, options: CommandLoadOptions =
 
 /** The model store `run` would use for this configuration. */
 export function modelStoreFor(config: AgentConfig, logger: Logger): ModelStore {
-  // models.dir always has its runtime default (`<dataDir>/models`) after loading.
-  return openModelStore({ modelDir: config.models.dir as string, mirrorDir: config.models.mirror, logger });
+  return openModelStore({ modelDir: config.models.dir, mirrorDir: config.models.mirror, logger });
 }

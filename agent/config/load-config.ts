@@ -108,7 +108,8 @@ function readConfigFile(file: string): Record<string, unknown> {
   try {
     doc = parse(text);
   } catch (err) {
-    throw configErrors.EDGE_CONFIG_YAML_INVALID(`Expected valid YAML in ${file} but: ${describeError(err)}`, { file }, err);
+    // yaml quotes the offending source line after "line L, column C:"; that line may hold a password.
+    throw configErrors.EDGE_CONFIG_YAML_INVALID(`Expected valid YAML in ${file} but: ${describeError(err).split(':\n')[0] ?? ''}`, { file });
   }
   if (doc === null || doc === undefined) return {};
   if (!isObject(doc)) {
@@ -208,10 +209,10 @@ function profileRequest(
 /** Values that depend on the machine, filled in after merging so every layer can still override them. */
 function applyRuntimeDefaults(merged: Record<string, unknown>, env: Readonly<Record<string, string | undefined>>, deviceId: string): void {
   if (merged['deviceId'] === undefined) merged['deviceId'] = deviceId;
-  if (merged['dataDir'] === undefined) merged['dataDir'] = defaultDataDir(env as NodeJS.ProcessEnv);
-  const models = (isObject(merged['models']) ? merged['models'] : (merged['models'] = {})) as Record<string, unknown>;
+  if (merged['dataDir'] === undefined) merged['dataDir'] = defaultDataDir(env);
+  const models = isObject(merged['models']) ? merged['models'] : (merged['models'] = {});
   if (models['dir'] === undefined && typeof merged['dataDir'] === 'string') models['dir'] = join(merged['dataDir'], 'models');
-  const publish = (isObject(merged['publish']) ? merged['publish'] : (merged['publish'] = {})) as Record<string, unknown>;
+  const publish = isObject(merged['publish']) ? merged['publish'] : (merged['publish'] = {});
   if (publish['clientId'] === undefined) publish['clientId'] = merged['deviceId'];
   if (publish['thingName'] === undefined) publish['thingName'] = merged['deviceId'];
 }

@@ -84,7 +84,7 @@ t.test('each problem comes with its fix, and the count drives the exit status', 
     load: { ...options.load, file: join(dir, 'site.yaml') },
     importer: async (name) => {
       if (name === 'sharp') throw new Error('Could not load the "sharp" module using the linux-arm64 runtime');
-      return import(name);
+      return (await import(name)) as unknown;
     },
     freeDiskBytes: () => 1024,
   });
@@ -131,7 +131,7 @@ t.test('the doctor command prints JSON and exits non-zero on a problem', async (
   process.stdout.write = ((chunk: string | Uint8Array) => {
     out += String(chunk);
     return true;
-  }) as typeof process.stdout.write;
+  });
   const exitBefore = process.exitCode;
   try {
     await program.parseAsync(['node', 'edge-agent', 'doctor', '--json', '--config', join(dir, 'bad.yaml'), '--data-dir', dir]);

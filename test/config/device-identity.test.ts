@@ -33,12 +33,10 @@ t.test('serial number first (NUL-trimmed, its last 8), then machine-id (its firs
 
 // Two "devices" on one machine: the same host name, each with its own /etc/machine-id bind-mounted
 // in a private mount namespace, resolve the default id the agent would use from the real path.
-t.test('two processes with different /etc/machine-id and the same host name get different device ids', async (t) => {
-  const unshare = findExecutable('unshare', executableSearchPath());
-  if (unshare === undefined || process.getuid?.() !== 0) {
-    t.skip('needs root and unshare(1) to bind-mount /etc/machine-id in a private mount namespace');
-    return;
-  }
+const unshare = findExecutable('unshare', executableSearchPath());
+const namespaces = unshare !== undefined && process.getuid?.() === 0;
+t.test('two processes with different /etc/machine-id and the same host name get different device ids', { skip: namespaces ? false : 'needs root and unshare(1) to bind-mount /etc/machine-id in a private mount namespace' }, async (t) => {
+  if (unshare === undefined) return;
   const dir = t.testdir({ 'machine-id-1': '11111111aaaaaaaabbbbbbbbcccccccc\n', 'machine-id-2': '22222222aaaaaaaabbbbbbbbcccccccc\n' });
   const script = join(dir, 'resolve.mjs');
   // The serial-number paths are left out so that a board with a device tree still exercises machine-id.

@@ -61,7 +61,7 @@ async function runInfer(images: string[], flags: InferFlags): Promise<number> {
   const { config } = loadForCommand(flags, { flags: { deviceId: flags.deviceId } });
   const store = modelStoreFor(config, logger);
   const runner = await ModelRunner.load(store, flags.model, {
-    deviceId: config.deviceId as string,
+    deviceId: config.deviceId,
     logger,
     executionProviders: providers ?? (config.inference.executionProviders as ProviderName[]),
     intraOpThreads: threads ?? config.inference.intraOpThreads,

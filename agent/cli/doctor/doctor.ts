@@ -117,7 +117,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   if (valid) checks.push(...(await storeChecks(valid, command)));
 
   if (loaded) {
-    const dataDir = loaded.config.dataDir as string;
+    const dataDir = loaded.config.dataDir;
     checks.push(dataDirCheck(dataDir, `make ${dataDir} writable by the agent's user (\`sudo chown -R $(id -un) ${dataDir}\`), or choose another with --data-dir or dataDir in ${where}`));
     checks.push(diskCheck(dataDir, loaded.config.outbox.minFreeDiskBytes, options.freeDiskBytes));
     checks.push(memoryCheck(availableMemoryBytes(options.meminfoPath ?? '/proc/meminfo'), loaded.config.memoryBudgetBytes));
