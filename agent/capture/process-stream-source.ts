@@ -13,7 +13,7 @@ import type { FoundExecutable } from './executable.js';
 import type { FrameSplitter } from './frame-splitter.js';
 import type { FrameImage } from './frame.js';
 import { killTimeoutMs } from './fixed-values.js';
-import { withoutUrlCredentials } from './redact.js';
+import { withoutUrlCredentials } from '../support/redact.js';
 import { backoffBounds, type CaptureContext, type SourceTiming } from './source-options.js';
 
 /** The program and arguments of one run; resolved at start so a missing binary fails there. */

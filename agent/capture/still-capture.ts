@@ -3,7 +3,7 @@
  * output bounded by `maxFrameBytes` and the process killable mid-capture.
  */
 import { spawn } from 'node:child_process';
-import { withoutUrlCredentials } from './redact.js';
+import { withoutUrlCredentials } from '../support/redact.js';
 
 /** One capture in flight: its result and a way to kill it. */
 export interface StillCapture {

@@ -3,6 +3,7 @@
  * stable `code` from the catalogue (agent/docs/catalogue.ts, documented in docs/errors.md), so
  * logs, metrics and exit codes never depend on message wording.
  */
+import { withoutUrlCredentials } from '../support/redact.js';
 
 /** How a failure maps onto the CLI's exit status (docs/cli.md lists the numbers). */
 export type ErrorKind = 'usage' | 'config' | 'model' | 'input' | 'environment' | 'runtime';
@@ -33,11 +34,12 @@ export class AgentError extends Error {
   readonly details: Readonly<Record<string, unknown>>;
 
   constructor(code: string, kind: ErrorKind, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
-    super(message, options);
+    // URL credentials quoted from config or a library's error never reach a log, /readyz or stderr.
+    super(withoutUrlCredentials(message), options);
     this.name = 'AgentError';
     this.code = code;
     this.kind = kind;
-    this.details = Object.freeze({ ...details });
+    this.details = Object.freeze(Object.fromEntries(Object.entries(details).map(([k, v]) => [k, typeof v === 'string' ? withoutUrlCredentials(v) : v])));
     // Counted where raised, in this one place: every code reaches `edge_agent_errors_total`.
     for (const listener of raisedListeners) listener(code);
   }

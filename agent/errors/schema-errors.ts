@@ -6,6 +6,7 @@
  * `verbose: true` (it supplies the parent schema's keys).
  */
 import type { ErrorObject } from 'ajv';
+import { isSecretKey, withoutUrlCredentials } from '../support/redact.js';
 
 /** Levenshtein distance, for "did you mean" suggestions on unknown keys. */
 export function editDistance(a: string, b: string): number {
@@ -57,12 +58,16 @@ export interface SchemaProblem {
   suggestion?: string;
 }
 
-/** Describes a received value the way sharp does: `-1 of type number`. */
-export function describeReceived(value: unknown): string {
+/**
+ * Describes a received value the way sharp does: `-1 of type number`. At a secret key path
+ * (`publish.password`) only the type is told, and URL credentials are never quoted.
+ */
+export function describeReceived(value: unknown, path = ''): string {
   if (value === undefined) return 'nothing';
   const type = value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+  if (value !== null && isSecretKey(path)) return `a value of type ${type} (not shown: ${path} is a secret)`;
   // JSON.stringify gives undefined for a function or a symbol; their type says enough.
-  const text = JSON.stringify(value) ?? typeof value;
+  const text = withoutUrlCredentials(JSON.stringify(value, (k, v: unknown) => (k !== '' && isSecretKey(k) ? '***' : v)) ?? typeof value);
   return `${text.length > 60 ? `${text.slice(0, 57)}...` : text} of type ${type}`;
 }
 
@@ -98,7 +103,7 @@ export function problemsFromAjv(errors: readonly ErrorObject[], data: unknown): 
 function problemFromAjv(e: ErrorObject, data: unknown): SchemaProblem | undefined {
   const path = pathOf(e.instancePath);
   const where = path === '' ? 'the top level' : path;
-  const received = describeReceived(valueAt(data, e.instancePath));
+  const received = describeReceived(valueAt(data, e.instancePath), path);
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'additionalProperties': {

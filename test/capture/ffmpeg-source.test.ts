@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { createFfmpegSource, ffmpegArgs, type V4l2SourceOptions } from '../../agent/capture/ffmpeg-source.js';
 import type { Frame } from '../../agent/capture/frame.js';
-import { withoutUrlCredentials } from '../../agent/capture/redact.js';
+import { withoutUrlCredentials } from '../../agent/support/redact.js';
 import { captureContext, fakeBin, testTiming, waitFor } from './helpers.js';
 
 // The fake ffmpeg swaps only the v4l2 input for ffmpeg's lavfi test pattern; the argument list

@@ -14,7 +14,8 @@ const agentDir = fileURLToPath(new URL('../../agent/', import.meta.url));
 
 /** Lower floors first. Areas on one floor may not import each other. */
 const floors: readonly (readonly string[])[] = [
-  ['errors', 'log', 'support'],
+  ['support'],
+  ['errors', 'log'],
   ['results'],
   ['profiles', 'models', 'health'],
   ['config'],
