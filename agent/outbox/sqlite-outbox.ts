@@ -335,7 +335,6 @@ export class SqliteOutbox implements Outbox {
     const info = this.st.insert.run(resultId, seq, topic, payload, now, bytes, kind, checksum, streamSeq);
     this.pendingRows += 1;
     this.pendingBytes += bytes;
-    this.afterSeqAssigned(seq);
     return { id: Number(info.lastInsertRowid), resultId, seq, streamSeq, topic, payload, createdAtMs: now, bytes, state: 'pending', attempts: 0, kind };
   }
 
@@ -546,11 +545,6 @@ export class SqliteOutbox implements Outbox {
   }
 
   /** After a commit: logs each drop and tells the observer (the drop metric) how many results went. */
-  /** Hook after each seq is handed out (the high-water mark file follows it). */
-  private afterSeqAssigned(_seq: number): void {
-    // Filled in by the high-water mark below.
-  }
-
   private logDrops(): void {
     for (const d of this.dropsInTransaction) {
       this.o.logger.warn({ event: 'outbox_drop', path: this.path, ...d }, `outbox limit ${d.reason} hit: dropped the ${d.droppedRows} oldest results`);
