@@ -193,7 +193,7 @@ export class AwsIotPublisher implements Publisher {
       const o = this.options;
       await Promise.race([
         client.publish({ topicName: o.statusTopic, qos: mqtt5.QoS.AtLeastOnce, retain: true, payload: statusPayload(o.deviceId, 'offline') }).catch(() => undefined),
-        new Promise((r) => setTimeout(r, 2_000).unref()),
+        new Promise((r) => setTimeout(r, 700).unref()),
       ]);
     }
     this.failInFlight(publishErrors.EDGE_PUBLISH_DISCONNECTED('The publisher was closed', {}));
