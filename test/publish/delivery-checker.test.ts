@@ -34,7 +34,7 @@ t.test('batches count their members; status and heartbeat validate; junk is coun
   const c = new DeliveryChecker();
   c.accept('x', `{"schemaVersion":1,"kind":"batch","results":[${msg(1, 1)},${msg(2, 2)}]}`);
   c.accept('s', statusPayload('test-device', 'online'));
-  c.accept('h', heartbeatPayload('test-device', { pendingRows: 1, pendingBytes: 10, oldestPendingAgeMs: 5, deadRows: 0, droppedByReason: {}, lastSeq: 2 }, { frameRate: 4.5, inferenceLatencyMs: 20 }));
+  c.accept('h', heartbeatPayload('test-device', { pendingRows: 1, pendingBytes: 10, oldestPendingAgeMs: 5, deadRows: 0, corruptRows: 0, droppedByReason: {}, lastSeq: 2 }, { frameRate: 4.5, inferenceLatencyMs: 20 }));
   c.accept('x', '{"seq": 3}');
   c.accept('x', 'not json');
   const r = c.report();
