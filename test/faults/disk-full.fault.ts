@@ -68,6 +68,7 @@ runScenario('disk-full', 5 * 60_000, async (s) => {
   const keepsAgain = await waitFor(async () => (await metric(agent.base, 'edge_agent_results_kept_total')) >= keptAtFree + 20, 60_000, 500);
   await broker.start();
   const pendingDrained = await waitFor(async () => (await metric(agent.base, 'edge_agent_outbox_pending_rows')) <= 5, 180_000, 1000);
+  const published = await metric(agent.base, 'edge_agent_results_published_total');
   const exit = await agent.stop();
   await sleep(1000);
   const d = checking.summary();
@@ -75,6 +76,7 @@ runScenario('disk-full', 5 * 60_000, async (s) => {
   s.figure('keptWhileFull', keptWhileFull);
   s.figure('dropRecords', d.dropRecords);
   s.figure('intendedMissing', d.intendedMissing);
+  s.figure('published', published);
   s.figure('delivered', d.unique);
   s.figure('lost', d.lost);
   s.figure('invalid', d.invalid);

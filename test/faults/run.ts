@@ -12,7 +12,7 @@ import { RESULT_PREFIX, type ScenarioResult } from './helpers/scenario.js';
 
 const dir = join(repoRoot, 'test', 'faults');
 /** A scenario's own deadline ends it; this one only catches a harness that hangs. */
-const RUNNER_TIMEOUT_MS = 8 * 60_000;
+const RUNNER_TIMEOUT_MS = 14 * 60_000;
 
 function runOne(file: string): Promise<ScenarioResult> {
   const name = file.replace(/\.fault\.ts$/, '');

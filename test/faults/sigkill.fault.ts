@@ -18,7 +18,7 @@ import { workdir } from './helpers/workdir.js';
 const KILLS = 50;
 const IN_FLIGHT = 20;
 
-runScenario('sigkill', 7 * 60_000, async (s) => {
+runScenario('sigkill', 12 * 60_000, async (s) => {
   const dir = workdir(s, 'sigkill');
   const broker = await createFaultBroker(dir);
   await broker.start();

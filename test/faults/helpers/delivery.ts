@@ -21,7 +21,7 @@ export interface DeliverySummary {
   invalid: number;
   firstSeq: number | null;
   lastSeq: number | null;
-  /** Distinct results per camera (from each message's `camera` field). */
+  /** Distinct results per camera (from each result's `frame.source`). */
   perCamera: Record<string, number>;
   /** The first unexplained gaps, for a person to read. */
   gapSample: string;
@@ -63,7 +63,7 @@ export async function startChecking(url: string): Promise<CheckingSubscriber> {
       const fields = item as { type?: unknown; resultId?: unknown; firstSeq?: unknown; lastSeq?: unknown };
       const num = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
       seen.push({ seq: item.seq, kind: fields.type === 'outbox.drop' ? 'drop' : 'result', resultId: typeof fields.resultId === 'string' ? fields.resultId : undefined, firstSeq: num(fields.firstSeq), lastSeq: num(fields.lastSeq) });
-      const camera = (item as { camera?: unknown }).camera;
+      const camera = (item as { frame?: { source?: unknown } }).frame?.source;
       if (typeof camera === 'string') perCamera[camera] = (perCamera[camera] ?? 0) + 1;
     }
   });

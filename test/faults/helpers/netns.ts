@@ -54,12 +54,37 @@ export function createNamespace(s: Scenario, tag: string): TestNamespace {
   return { name, rootAddress, nsAddress, rootDevice, nsDevice, exec };
 }
 
-/** Drops every packet on both ends of the veth (a silent cut: links stay up), or lets them through again. */
-export function setLoss(ns: TestNamespace, cut: boolean): void {
-  const verb = cut ? ['replace'] : ['del'];
-  const netem = cut ? ['netem', 'loss', '100%'] : [];
-  sh('tc', ['qdisc', ...verb, 'dev', ns.rootDevice, 'root', ...netem]);
-  sh('ip', [...ns.exec.slice(1), 'tc', 'qdisc', ...verb, 'dev', ns.nsDevice, 'root', ...netem]);
+/** How `setLoss` cuts: netem where the kernel has it, else blackhole routes (sandboxed kernels lack sch_netem). */
+export type CutMethod = 'netem' | 'blackhole';
+
+/**
+ * Drops every packet between the two ends (a silent cut: links stay up, nothing is refused), or
+ * lets them through again. netem loss 100% on both veth ends where the kernel has netem; else a
+ * /32 blackhole route to the other end on each side, which silently drops the same packets.
+ */
+export function setLoss(ns: TestNamespace, cut: boolean, method: CutMethod): void {
+  const inNs = ns.exec.slice(1);
+  if (method === 'netem') {
+    const verb = cut ? ['replace'] : ['del'];
+    const netem = cut ? ['netem', 'loss', '100%'] : [];
+    sh('tc', ['qdisc', ...verb, 'dev', ns.rootDevice, 'root', ...netem]);
+    sh('ip', [...inNs, 'tc', 'qdisc', ...verb, 'dev', ns.nsDevice, 'root', ...netem]);
+    return;
+  }
+  const verb = cut ? 'add' : 'del';
+  sh('ip', ['route', verb, 'blackhole', `${ns.nsAddress}/32`]);
+  sh('ip', [...inNs, 'ip', 'route', verb, 'blackhole', `${ns.rootAddress}/32`]);
+}
+
+/** netem when this kernel has it (tried on the veth and removed again), else blackhole. */
+export function cutMethod(ns: TestNamespace): CutMethod {
+  try {
+    sh('tc', ['qdisc', 'replace', 'dev', ns.rootDevice, 'root', 'netem', 'loss', '0%']);
+    sh('tc', ['qdisc', 'del', 'dev', ns.rootDevice, 'root']);
+    return 'netem';
+  } catch {
+    return 'blackhole';
+  }
 }
 
 /** Takes the root side of the veth down (the namespace sees its carrier go), or up again. */
