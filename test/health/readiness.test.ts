@@ -35,3 +35,17 @@ t.test('a camera that is down is named with its failure until its next frame; on
   r.frameDelivered('door');
   t.same(r.check().reasons, ['camera yard failed and is not retried: rpicam-vid not found on PATH'], 'a frame brings the camera back');
 });
+
+t.test('a model given up is named first and stays until the agent restarts; restartNeeded says why', async (t) => {
+  const r = new ReadinessTracker({ cameras: [], models: ['m1'], now: () => 1000 });
+  r.modelWarmedUp('m1');
+  t.equal(r.restartNeeded(), undefined, 'nothing needs a restart yet');
+  r.modelFailed('m1', 'its session was rebuilt 3 times within 600 s');
+  r.modelFailed('m1', 'a later reason does not replace the first');
+  r.modelWarmedUp('m1'); // the last rebuild's session loaded: still given up
+  const reason = 'model m1 failed and the agent needs a restart: its session was rebuilt 3 times within 600 s';
+  t.same(r.check(), { ready: false, reasons: [reason] });
+  t.equal(r.restartNeeded(), reason);
+  r.track([], []);
+  t.same(r.check().reasons, [reason], 'still owed after the model is no longer configured');
+});
