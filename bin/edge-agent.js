@@ -6,6 +6,17 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
+// Installed before anything loads (tsx and the command's modules take a second or two): a stop
+// signal that arrives before the command has its own handlers ends the process with the shell's
+// 128 + signal number (130 for SIGINT, 143 for SIGTERM) instead of a death by signal. A command
+// that listens itself (`run`, `subscribe`) takes over: then this one stands aside.
+const earlyStop = (signal) => {
+  if (process.listenerCount(signal) > 1) return;
+  process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+};
+process.on('SIGTERM', earlyStop);
+process.on('SIGINT', earlyStop);
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = join(root, 'agent', 'cli', 'main.ts');
 if (existsSync(source)) {

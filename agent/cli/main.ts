@@ -1,6 +1,7 @@
 /** Process entry point of `edge-agent` (see program.ts for the command tree). */
 import { main } from './program.js';
 import { reportFailure } from './action.js';
+import { exitAfterGrace } from './exit-bound.js';
 
 // A reader that goes away (`edge-agent infer ... | head`) is not an error worth a stack trace.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -8,4 +9,5 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
   throw err;
 });
 
-main(process.argv).catch(reportFailure);
+// Whatever the command left open, the process ends within a second of its outcome.
+main(process.argv).catch(reportFailure).finally(exitAfterGrace);

@@ -10,7 +10,8 @@ import { healthErrors } from '../../health/errors.js';
 import { createSdNotifier, watchdogIntervalMs } from '../../health/sd-notify.js';
 import { startWatchdog } from '../../health/watchdog.js';
 import { formatStatus } from '../status-line.js';
-import { createLogger } from '../../log/logger.js';
+import { createLogger, type Logger } from '../../log/logger.js';
+import { watchStopSignals, type StopSignals } from '../stop-signals.js';
 import { AgentRuntime } from '../../runtime/agent-runtime.js';
 import { followGreengrassConfiguration } from '../../greengrass/follow-configuration.js';
 import { demoConfig } from '../demo-config.js';
@@ -45,6 +46,35 @@ export function registerRunCommand(program: Command): void {
 }
 
 async function runAgent(flags: RunFlags): Promise<number> {
+  // Listening before any start-up step (stop-signals.ts): a SIGTERM while models load is a clean stop.
+  const stopSignals = watchStopSignals();
+  try {
+    return await runWatched(flags, stopSignals);
+  } finally {
+    stopSignals.dispose();
+  }
+}
+
+/** Stops a runtime whose start-up was interrupted by a signal, once it has started; 0 when clean. */
+async function stopDuringStartUp(starting: Promise<AgentRuntime>, boundMs: number, logger: Logger, embedded: EmbeddedBroker | undefined): Promise<number> {
+  logger.info({ shutdownTimeoutMs: boundMs }, 'stop requested during start-up; stopping as soon as start-up has finished');
+  let timer: NodeJS.Timeout | undefined;
+  const outcome = await Promise.race([
+    starting.then((runtime) => runtime.stop()).then(() => 'clean' as const),
+    new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), boundMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  await embedded?.close();
+  if (outcome === 'timeout') {
+    logger.error({ shutdownTimeoutMs: boundMs }, 'start-up and shutdown did not finish in time; exiting anyway');
+    process.exit(1);
+  }
+  return 0;
+}
+
+async function runWatched(flags: RunFlags, stopSignals: StopSignals): Promise<number> {
   const useDemo = commandConfigFile(flags) === undefined;
   const healthPort = flags.healthPort === undefined ? undefined : parseIntegerFlag('--health-port', flags.healthPort, 0, 65535);
   // run's own flags, on top of --data-dir, --model-dir and --from (which loadForCommand adds).
@@ -70,7 +100,17 @@ async function runAgent(flags: RunFlags): Promise<number> {
   }
   const logger = createLogger(loaded.config.logLevel, { deviceId: loaded.config.deviceId });
   if (embedded !== undefined) logger.info({ url: embedded.url }, 'demo: embedded MQTT broker and subscriber started (pass --broker URL to use your own)');
-  const runtime = await AgentRuntime.start(loaded, { logger, executableSearchPath: executableSearchPath().join(':'), greengrass: greengrassEnvironment() });
+  stopSignals.requested.then((signal) => logger.info({ signal }, 'stopping'), () => undefined);
+  if (stopSignals.received() !== undefined) {
+    await embedded?.close();
+    return 0;
+  }
+  const starting = AgentRuntime.start(loaded, { logger, executableSearchPath: executableSearchPath().join(':'), greengrass: greengrassEnvironment() });
+  // A stop asked for during start-up waits for the start to finish (bounded), then stops cleanly.
+  if ((await Promise.race([starting.then(() => undefined), stopSignals.requested])) !== undefined) {
+    return stopDuringStartUp(starting, loaded.config.shutdownTimeoutMs, logger, embedded);
+  }
+  const runtime = await starting;
   // Under Greengrass the component configuration key `agent` is the source of truth: follow it
   // live, loading each version exactly as this one was (same flags, profile and environment).
   const nucleus = greengrassEnvironment();
@@ -120,14 +160,7 @@ async function runAgent(flags: RunFlags): Promise<number> {
     logger,
   });
 
-  const stopped = new Promise<'signal'>((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      logger.info({ signal }, 'stopping');
-      resolve('signal');
-    };
-    process.once('SIGTERM', onSignal);
-    process.once('SIGINT', onSignal);
-  });
+  const stopped = stopSignals.requested.then(() => 'signal' as const);
   await Promise.race([stopped, restart, flags.exitWhenDone ? runtime.finished() : new Promise<never>(() => undefined)]);
 
   watchdog.stop();
