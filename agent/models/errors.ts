@@ -12,4 +12,9 @@ export const modelErrors = defineErrors({
   EDGE_MODEL_DOWNLOAD_FAILED: { kind: 'model', summary: 'Every source of a model failed to download.' },
   EDGE_MODEL_FILE_NOT_REGULAR: { kind: 'model', summary: 'A model file or manifest is a device, FIFO, directory or other non-regular file; it is not read.' },
   EDGE_MODEL_GRAPH_MISMATCH: { kind: 'model', summary: "The ONNX graph's inputs or outputs differ from the manifest." },
+  EDGE_MODEL_IMPORT_LAYOUT: { kind: 'model', summary: "`models import` recognised no output layout (or not the one --layout names); the message lists what it saw and the --layout values." },
+  EDGE_MODEL_IMPORT_LABELS: { kind: 'model', summary: '`models import` has no labels, or their count disagrees with the class count of the outputs.' },
+  EDGE_MODEL_IMPORT_INPUT: { kind: 'model', summary: "`models import` cannot build the input spec: dynamic size without --imgsz, no image input, or preprocessing it cannot infer." },
+  EDGE_MODEL_IMPORT_UNSUPPORTED: { kind: 'model', summary: 'ONNX Runtime cannot load the imported model (an opset or operator it does not implement).' },
+  EDGE_MODEL_IMPORT_EXISTS: { kind: 'usage', summary: '`models import` was given an id that is already in the store (pass --force to replace it).' },
 });

@@ -51,9 +51,29 @@ export interface OutputSpec {
   shape: number[];
 }
 
+/**
+ * The decoders, one per output family: `yolo-anchor-free` (Ultralytics YOLOv8/YOLO11, boxes cx,cy,w,h
+ * in input pixels without objectness), `yolov5` (YOLOv5/v7, with objectness), `end-to-end` (NMS
+ * inside the model: x1,y1,x2,y2,score,class), `ssd` (boxes/scores/classes/count outputs),
+ * `ultralytics-pose` (box, score and K keypoints), `yolox`, `yunet` and `softmax-topk`.
+ */
+export type DecoderName = 'yolox' | 'yunet' | 'softmax-topk' | 'yolo-anchor-free' | 'yolov5' | 'end-to-end' | 'ssd' | 'ultralytics-pose';
+
+/** The output names of an SSD-style model with several outputs (TF Object Detection API). */
+export interface SsdOutputs {
+  /** [1, N, 4] normalized ymin, xmin, ymax, xmax. */
+  boxes: string;
+  /** [1, N] score of each box. */
+  scores: string;
+  /** [1, N] class index of each box (as a float, as TF exports it). */
+  classes: string;
+  /** [1] or [1, 1] number of valid rows; absent when every row is valid. */
+  count?: string;
+}
+
 /** Which decoder turns the outputs into detections or classes, with its parameters. */
 export interface DecoderSpec {
-  name: 'yolox' | 'yunet' | 'softmax-topk';
+  name: DecoderName;
   /** Default score threshold when the caller gives none. */
   scoreThreshold: number;
   /** IoU above which a lower-scoring box of the same label is suppressed. */
@@ -66,6 +86,16 @@ export interface DecoderSpec {
   topK?: number;
   /** For classification: apply softmax to logits first. */
   softmax?: boolean;
+  /** yolo-anchor-free and ultralytics-pose: rows are anchors ([1, N, C]) instead of channels ([1, C, N], Ultralytics' own export). */
+  transposed?: boolean;
+  /** end-to-end: boxes are 0..1 of the input size instead of input pixels. */
+  normalized?: boolean;
+  /** ultralytics-pose: keypoints per object. */
+  keypoints?: number;
+  /** ssd: subtract this from each class value to index the labels (TF OD API classes start at 1). */
+  classOffset?: number;
+  /** ssd: which output is which. */
+  ssdOutputs?: SsdOutputs;
 }
 
 /** Where the bytes of the calibration set came from, for a quantized variant. */
@@ -96,4 +126,18 @@ export interface ModelManifest {
   /** For a variant: the id of the model it was derived from. */
   derivedFrom?: string;
   calibration?: CalibrationInfo;
+  /** For an imported model: where it came from and what `models import` inferred, and from what. */
+  imported?: ImportProvenance;
+}
+
+/** What `edge-agent models import` recorded about a model it wrote. */
+export interface ImportProvenance {
+  /** The file imported (as given on the command line). */
+  source: string;
+  /** ISO time of the import. */
+  at: string;
+  /** The recognised output layout (a `--layout` value). */
+  layout: string;
+  /** One line per inferred field: what was decided and from what. */
+  inferred: string[];
 }

@@ -1,6 +1,8 @@
 /**
  * The seam between a model's raw output tensors and the agent's results. One decoder per output
- * format (YOLOX, YuNet, softmax classification), chosen by the manifest's `decoder.name`.
+ * family (YOLOX, YuNet, Ultralytics anchor-free, YOLOv5/v7, end-to-end, SSD, Ultralytics pose,
+ * softmax classification), chosen by the manifest's `decoder.name`; the families share the box,
+ * letterbox and NMS code (anchor-rows.ts, detection-output.ts, candidate.ts, nms.ts).
  */
 import type { OutputTensors } from '../inference/model-session.js';
 import type { DecoderSpec } from '../models/manifest.js';

@@ -1,5 +1,5 @@
 /**
- * `edge-agent models pull|list|verify|info`: the model store from the shell, the same one `run`
+ * `edge-agent models pull|list|verify|info|import`: the model store from the shell, the same one `run`
  * uses for the same configuration (load-for-command.ts). Pull verifies sha256 and size before a
  * file becomes visible; info checks the graph against the manifest.
  */
@@ -9,6 +9,7 @@ import { ModelSession } from '../../inference/model-session.js';
 import { modelErrors } from '../../models/errors.js';
 import type { ModelManifest } from '../../models/manifest.js';
 import { action } from '../action.js';
+import { registerImportCommand } from './models-import.js';
 import { registerQuantizeCommand } from './quantize.js';
 import { cliLogger } from '../cli-logger.js';
 import { addConfigFlags } from '../load-for-command.js';
@@ -25,7 +26,7 @@ function withStoreFlags(cmd: Command): Command {
 
 /** Registers `models` and its subcommands. */
 export function registerModelsCommand(program: Command): Command {
-  const models = program.command('models').description('pull, list, verify and inspect models');
+  const models = program.command('models').description('pull, import, list, verify and inspect models');
 
   withStoreFlags(models.command('pull').description('download models named by their manifests, verify sha256 and size, store atomically'))
     .argument('<id...>', 'model ids')
@@ -94,6 +95,7 @@ export function registerModelsCommand(program: Command): Command {
         throw modelErrors.EDGE_MODEL_GRAPH_MISMATCH(`Model "${id}" does not match its manifest:\n  - ${problems.join('\n  - ')}`, { id, problems });
       }
     }));
+  registerImportCommand(models);
   registerQuantizeCommand(models);
   return models;
 }
