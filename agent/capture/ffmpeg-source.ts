@@ -3,7 +3,8 @@
  * writes MJPEG (or, for a V4L2 camera asked for raw frames, raw RGB) to stdout and the process is
  * supervised by ProcessStreamSource.
  */
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
+import { cameraUrlProblem, devicePathProblem, ffmpegProtocols } from '../support/child-arguments.js';
 import { captureErrors } from './errors.js';
 import { requireExecutable } from './executable.js';
 import { ffmpegJpegQScale, maxFrameBytes, rtspTransport, v4l2RawPixelFormat } from './fixed-values.js';
@@ -52,8 +53,10 @@ function inputArgsFor(options: FfmpegSourceOptions): string[] {
       '-i', options.device,
     ];
   }
-  if (options.type === 'rtsp') return ['-rtsp_transport', rtspTransport, '-i', options.url];
-  return ['-i', options.url];
+  // Only the protocols the stream needs: never `file`, so no playlist or redirect reads local files.
+  const protocols = ['-protocol_whitelist', ffmpegProtocols[options.type]];
+  if (options.type === 'rtsp') return [...protocols, '-rtsp_transport', rtspTransport, '-i', options.url];
+  return [...protocols, '-i', options.url];
 }
 
 function rawOutput(options: FfmpegSourceOptions): boolean {
@@ -70,8 +73,12 @@ export function ffmpegArgs(options: FfmpegSourceOptions): string[] {
   return [...common, '-r', String(options.fps), ...scale, '-c:v', 'mjpeg', '-q:v', String(ffmpegJpegQScale), '-f', 'mjpeg', 'pipe:1'];
 }
 
-// Checked at start so a missing or forbidden device is a clear error, not an ffmpeg exit loop.
-function checkDevice(options: V4l2SourceOptions): void {
+// Checked at start so a missing or forbidden device is a clear error, not an ffmpeg exit loop; a
+// path that is not a character device under the device directory (a file, /proc/..., a FIFO) is
+// refused for good, since ffmpeg would read whatever it is.
+function checkDevice(options: V4l2SourceOptions, devDir: string): void {
+  const misplaced = devicePathProblem(options.device, devDir);
+  if (misplaced !== undefined) throw invalidDevice(options, `a video device under ${devDir}`, misplaced);
   try {
     accessSync(options.device, constants.R_OK | constants.W_OK);
   } catch (err) {
@@ -84,6 +91,11 @@ function checkDevice(options: V4l2SourceOptions): void {
       { source: options.name, device: options.device, errno: code },
     );
   }
+  if (!statSync(options.device).isCharacterDevice()) throw invalidDevice(options, 'a character device (a video device node)', 'it is not a character device');
+}
+
+function invalidDevice(options: V4l2SourceOptions, expected: string, why: string): Error {
+  return captureErrors.EDGE_CAPTURE_INVALID_OPTION(`Expected device of source "${options.name}" to be ${expected} but received ${options.device}: ${why}`, { source: options.name, key: 'device', device: options.device });
 }
 
 /** Builds an ffmpeg source; ffmpeg and the device are checked at `start()`. */
@@ -92,6 +104,12 @@ export function createFfmpegSource(options: FfmpegSourceOptions, context: Captur
   checkTiming(options, options.name);
   if (options.type === 'v4l2' && options.inputFormat !== 'mjpeg' && options.inputFormat !== 'raw') {
     throw captureErrors.EDGE_CAPTURE_INVALID_OPTION(`Expected inputFormat of source "${options.name}" to be mjpeg or raw but received ${String(options.inputFormat)}`, { source: options.name, key: 'inputFormat' });
+  }
+  if (options.type !== 'v4l2') {
+    const why = cameraUrlProblem(options.type, options.url);
+    if (why !== undefined) {
+      throw captureErrors.EDGE_CAPTURE_INVALID_OPTION(`Expected url of source "${options.name}" to be ${options.type === 'rtsp' ? 'an rtsp:// or rtsps://' : 'an http:// or https://'} URL but received "${options.url}": ${why}`, { source: options.name, key: 'url' });
+    }
   }
   const raw = rawOutput(options);
   const { width, height } = options;
@@ -102,7 +120,7 @@ export function createFfmpegSource(options: FfmpegSourceOptions, context: Captur
       name: options.name,
       resolveCommand: () => {
         const executable = requireExecutable([options.binary ?? 'ffmpeg'], context.searchPath, installFix);
-        if (options.type === 'v4l2') checkDevice(options);
+        if (options.type === 'v4l2') checkDevice(options, context.devDir);
         return { executable, args: ffmpegArgs(options) };
       },
       createSplitter,

@@ -4,12 +4,13 @@
  * source lists the files again at each pass, so new drops are picked up. Files are delivered as
  * bytes; a file that does not decode (a truncated JPEG) is the preprocessor's to reject.
  */
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
 import { describeError } from '../errors/agent-error.js';
 import { BaseFrameSource } from './base-source.js';
 import { captureErrors } from './errors.js';
+import { maxFrameBytes } from './fixed-values.js';
 import { requirePositive, type CaptureContext } from './source-options.js';
 
 /** Options of `type: files` (the config's `source` keys, resolved). */
@@ -36,20 +37,59 @@ export function filesPattern(options: Pick<FilesSourceOptions, 'name' | 'path' |
 const imageExtensions = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 const globCharacters = /[*?[\]{}]/;
 
-/** The files a path names, sorted by name with numbers in numeric order (`img2` before `img10`). */
-export async function listImageFiles(path: string): Promise<string[]> {
+/**
+ * The files a path names, sorted by name with numbers in numeric order (`img2` before `img10`).
+ * Only regular files count: a glob's or folder's devices, FIFOs and sockets are left out, and a
+ * `path` that is itself one (`/dev/zero`) is refused with EDGE_CAPTURE_INVALID_OPTION, since
+ * reading it would never end or would block.
+ */
+export async function listImageFiles(path: string, sourceName = 'files'): Promise<string[]> {
   let files: string[];
   if (globCharacters.test(path)) {
-    files = await glob([path], { absolute: true, onlyFiles: true });
+    const matched = await glob([path], { absolute: true, onlyFiles: true });
+    const kinds = await Promise.all(matched.map((f) => stat(f).then((i) => i.isFile(), () => false)));
+    files = matched.filter((_, i) => kinds[i] === true);
   } else {
     const full = resolve(path);
     const info = await stat(full).catch(() => undefined);
     if (info === undefined) return [];
     if (info.isFile()) return [full];
+    if (!info.isDirectory()) {
+      throw captureErrors.EDGE_CAPTURE_INVALID_OPTION(
+        `Expected path of files source "${sourceName}" to be a directory, an image file or a glob but ${full} is ${specialKind(info)}`,
+        { source: sourceName, key: 'path', path: full },
+      );
+    }
     const entries = await readdir(full, { withFileTypes: true });
     files = entries.filter((e) => e.isFile() && imageExtensions.has(extname(e.name).toLowerCase())).map((e) => join(full, e.name));
   }
   return files.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+}
+
+function specialKind(info: { isCharacterDevice(): boolean; isBlockDevice(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {
+  if (info.isCharacterDevice()) return 'a character device';
+  if (info.isBlockDevice()) return 'a block device';
+  if (info.isFIFO()) return 'a FIFO';
+  if (info.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
+
+/**
+ * Reads one image file, refusing anything but a regular file of at most `maxBytes` (checked on the
+ * open descriptor, so a file swapped for a FIFO or a device after listing is not read).
+ */
+export async function readImageFile(file: string, maxBytes: number = maxFrameBytes): Promise<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new Error(`${file} is ${specialKind(info)}, not a regular file`);
+    if (info.size > maxBytes) throw new Error(`${file} has ${info.size} bytes, more than the ${maxBytes} a frame may have`);
+    const data = Buffer.alloc(info.size);
+    const { bytesRead } = await handle.read(data, 0, info.size, 0);
+    return bytesRead === info.size ? data : data.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** A FrameSource over image files; see the module comment. */
@@ -73,7 +113,13 @@ export class FilesSource extends BaseFrameSource {
   async start(): Promise<void> {
     if (this.counters.state !== 'idle') return;
     this.setState('starting');
-    const files = await listImageFiles(this.pattern);
+    let files: string[];
+    try {
+      files = await this.listFiles();
+    } catch (err) {
+      this.end('stopped');
+      throw err;
+    }
     if (files.length === 0) {
       this.end('stopped');
       throw captureErrors.EDGE_CAPTURE_NO_FILES(
@@ -107,7 +153,7 @@ export class FilesSource extends BaseFrameSource {
         nextAt = Math.max(nextAt + this.intervalMs, Date.now() - this.intervalMs);
         let data: Buffer;
         try {
-          data = await readFile(file);
+          data = await readImageFile(file);
         } catch (err) {
           this.recordError(captureErrors.EDGE_CAPTURE_READ_FAILED(`Could not read ${file} for source "${this.name}": ${describeError(err)}`, { source: this.name, file }));
           continue;
@@ -119,14 +165,18 @@ export class FilesSource extends BaseFrameSource {
         this.end('ended');
         return;
       }
-      files = await listImageFiles(this.pattern);
+      files = await this.listFiles();
       if (files.length === 0) {
         this.recordError(captureErrors.EDGE_CAPTURE_NO_FILES(`No image files left at ${this.pattern} for source "${this.name}"; waiting for some`, { source: this.name }));
         await this.sleep(Math.max(this.intervalMs, 1000));
         if (this.stopping) return;
-        files = await listImageFiles(this.pattern);
+        files = await this.listFiles();
       }
     }
+  }
+
+  private listFiles(): Promise<string[]> {
+    return listImageFiles(this.pattern, this.name);
   }
 
   // Unpaced replay still yields to the event loop between frames, so consumers and timers run.

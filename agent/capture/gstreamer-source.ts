@@ -4,6 +4,8 @@
  * process source. gst-launch-1.0 parses its arguments as one pipeline description, so splitting it
  * into array items changes nothing and no shell is involved.
  */
+import { gstreamerOptionToken } from '../support/child-arguments.js';
+import { captureErrors } from './errors.js';
 import { requireExecutable } from './executable.js';
 import { jpegQuality, maxFrameBytes } from './fixed-values.js';
 import type { FrameSource } from './frame-source.js';
@@ -34,14 +36,26 @@ export function jetsonCsiPipeline(format: SourceFormat & { cameraIndex: number }
   ].join(' ');
 }
 
-/** The full gst-launch-1.0 argument list (`-q` keeps progress text off stdout, where the frames go). */
+/**
+ * The full gst-launch-1.0 argument list (`-q` keeps progress text off stdout, where the frames go).
+ * Throws EDGE_CAPTURE_INVALID_OPTION for a pipeline token that gst-launch would read as an option
+ * (`--gst-plugin-load=PATH` loads any shared object): a pipeline holds elements and properties only.
+ */
 export function gstreamerArgs(options: GstreamerSourceOptions): string[] {
+  const option = gstreamerOptionToken(options.pipeline);
+  if (option !== undefined) {
+    throw captureErrors.EDGE_CAPTURE_INVALID_OPTION(
+      `Expected the pipeline of source "${options.name}" to hold only GStreamer elements, caps, properties and "!" but received the gst-launch option "${option}"; options cannot be set through the configuration`,
+      { source: options.name, key: 'pipeline' },
+    );
+  }
   return ['-q', ...options.pipeline.trim().split(/\s+/)];
 }
 
 /** Builds a GStreamer source; gst-launch-1.0 is checked at `start()`. */
 export function createGstreamerSource(options: GstreamerSourceOptions, context: CaptureContext): FrameSource {
   checkTiming(options, options.name);
+  gstreamerArgs(options); // refused at creation, before any spawn
   return new ProcessStreamSource(
     {
       name: options.name,

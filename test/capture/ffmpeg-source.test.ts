@@ -1,5 +1,5 @@
 import t from 'tap';
-import { writeFileSync } from 'node:fs';
+import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { createFfmpegSource, ffmpegArgs, type V4l2SourceOptions } from '../../agent/capture/ffmpeg-source.js';
@@ -15,15 +15,17 @@ function usb(device: string, extra: Partial<V4l2SourceOptions> = {}): V4l2Source
   return { type: 'v4l2', name: 'usb', device, inputFormat: 'mjpeg', binary: fakeFfmpeg, width: 96, height: 64, fps: 20, ...testTiming, ...extra };
 }
 
-// A device node is a file the agent can read and write; a plain file passes the same check.
+// A device node must be a character device under the context's device directory: a link to
+// /dev/null in a test folder passes the same check a /dev/v4l/by-id link to /dev/video0 does.
 function fakeDevice(dir: string): string {
   const device = join(dir, 'video0');
-  writeFileSync(device, '');
+  symlinkSync('/dev/null', device);
   return device;
 }
 
 t.test('MJPEG from the camera is split into JPEGs that decode at the configured size', async (t) => {
-  const source = createFfmpegSource(usb(fakeDevice(t.testdir())), captureContext());
+  const dir = t.testdir();
+  const source = createFfmpegSource(usb(fakeDevice(dir)), captureContext(undefined, dir));
   const frames: Frame[] = [];
   source.onFrame((f) => frames.push(f));
   await source.start();
@@ -39,9 +41,10 @@ t.test('MJPEG from the camera is split into JPEGs that decode at the configured 
 });
 
 t.test('inputFormat raw asks for yuyv422 and delivers raw frames of width*height*3 bytes', async (t) => {
-  const options = usb(fakeDevice(t.testdir()), { inputFormat: 'raw' });
+  const dir = t.testdir();
+  const options = usb(fakeDevice(dir), { inputFormat: 'raw' });
   t.same(ffmpegArgs(options).slice(4, 8), ['-f', 'v4l2', '-input_format', 'yuyv422']);
-  const source = createFfmpegSource(options, captureContext());
+  const source = createFfmpegSource(options, captureContext(undefined, dir));
   const frames: Frame[] = [];
   source.onFrame((f) => frames.push(f));
   await source.start();
@@ -62,7 +65,8 @@ t.test('an input that ends (a camera unplugged) is restarted and counted through
     delete process.env['FAKE_V4L2_TESTSRC'];
   });
   const reasons: string[] = [];
-  const source = createFfmpegSource(usb(fakeDevice(t.testdir())), { ...captureContext(), onRestart: (reason) => reasons.push(reason) });
+  const dir = t.testdir();
+  const source = createFfmpegSource(usb(fakeDevice(dir)), { ...captureContext(undefined, dir), onRestart: (reason) => reasons.push(reason) });
   let count = 0;
   source.onFrame(() => count++);
   await source.start();
@@ -76,7 +80,7 @@ t.test('an input that ends (a camera unplugged) is restarted and counted through
 t.test('network cameras get transport and rate arguments; v4l2 MJPEG is copied, not re-encoded', async (t) => {
   const format = { width: 640, height: 480, fps: 5, ...testTiming };
   const rtsp = ffmpegArgs({ type: 'rtsp', name: 'gate', url: 'rtsp://127.0.0.1:8554/cam', ...format });
-  t.same(rtsp.slice(4, 8), ['-rtsp_transport', 'tcp', '-i', 'rtsp://127.0.0.1:8554/cam']);
+  t.same(rtsp.slice(4, 10), ['-protocol_whitelist', 'tcp,tls,udp,rtp,srtp', '-rtsp_transport', 'tcp', '-i', 'rtsp://127.0.0.1:8554/cam']);
   t.ok(rtsp.includes('-r') && rtsp.includes('mjpeg'));
   const cam = ffmpegArgs({ type: 'v4l2', name: 'usb', device: '/dev/video0', inputFormat: 'mjpeg', ...format });
   t.same(cam.slice(4, 14), ['-f', 'v4l2', '-input_format', 'mjpeg', '-video_size', '640x480', '-framerate', '5', '-i', '/dev/video0']);
@@ -89,7 +93,8 @@ t.test('a missing device is a clear error naming the device and how to find came
 });
 
 t.test('a missing ffmpeg names the apt package', async (t) => {
-  const source = createFfmpegSource(usb(fakeDevice(t.testdir()), { binary: 'ffmpeg' }), captureContext(t.testdir()));
+  const dir = t.testdir();
+  const source = createFfmpegSource(usb(fakeDevice(dir), { binary: 'ffmpeg' }), captureContext(dir, dir));
   await t.rejects(source.start(), { code: 'EDGE_CAPTURE_BINARY_NOT_FOUND', message: /ffmpeg not found on PATH .*apt-get install ffmpeg/ });
 });
 

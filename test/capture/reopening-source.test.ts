@@ -1,5 +1,5 @@
 import t from 'tap';
-import { writeFileSync } from 'node:fs';
+import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AgentError } from '../../agent/errors/agent-error.js';
 import { createFrameSource } from '../../agent/capture/create-frame-source.js';
@@ -12,9 +12,10 @@ function usb(device: string, binary = join(fakeBin, 'ffmpeg-v4l2-lavfi')): V4l2S
 }
 
 t.test('a USB camera plugged in after start is opened on a later try, and each failed try is reported', async (t) => {
-  const device = join(t.testdir(), 'video0');
+  const dir = t.testdir();
+  const device = join(dir, 'video0');
   const restarts: string[] = [];
-  const context = { ...captureContext(), onRestart: (reason: string, cause: AgentError) => restarts.push(`${reason} ${cause.code}`) };
+  const context = { ...captureContext(undefined, dir), onRestart: (reason: string, cause: AgentError) => restarts.push(`${reason} ${cause.code}`) };
   const source = new ReopeningFrameSource({ name: 'usb', create: () => createFrameSource(usb(device), context), backoff: { initialMs: 50, maxMs: 200 } }, context);
   let frames = 0;
   source.onFrame(() => frames++);
@@ -24,7 +25,7 @@ t.test('a USB camera plugged in after start is opened on a later try, and each f
   t.same(restarts.slice(0, 2), ['failed-to-start EDGE_CAPTURE_DEVICE_NOT_FOUND', 'failed-to-start EDGE_CAPTURE_DEVICE_NOT_FOUND']);
   t.equal(source.stats().state, 'restarting');
   t.match(source.stats().lastError, /video0 .*ENOENT/);
-  writeFileSync(device, ''); // the camera appears
+  symlinkSync('/dev/null', device); // the camera appears (a character device, as a real one is)
   await waitFor(() => frames >= 3, 'frames from the camera that appeared');
   t.equal(source.stats().state, 'running');
   await source.stop();
@@ -33,7 +34,7 @@ t.test('a USB camera plugged in after start is opened on a later try, and each f
 
 t.test('a missing program is given up at once: start rejects, onFailed is told, nothing is retried', async (t) => {
   const device = join(t.testdir(), 'video0');
-  writeFileSync(device, '');
+  symlinkSync('/dev/null', device);
   const failed: string[] = [];
   let restarts = 0;
   const context = { ...captureContext(t.testdir()), onFailed: (cause: AgentError) => failed.push(cause.code), onRestart: () => restarts++ };
