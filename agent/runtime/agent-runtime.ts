@@ -4,7 +4,6 @@
  * Start order follows the path of a frame backwards (outbox, models, cameras), so no frame is taken
  * before there is somewhere to keep its result.
  */
-import { join } from 'node:path';
 import { createFrameSource } from '../capture/create-frame-source.js';
 import { ReopeningFrameSource } from '../capture/reopening-source.js';
 import type { CaptureContext } from '../capture/source-options.js';
@@ -14,22 +13,21 @@ import type { AgentConfig, CameraConfig } from '../config/schema.js';
 import { createAgentMetrics, type AgentMetrics } from '../health/metrics.js';
 import { startHealthServer, type HealthServer } from '../health/health-server.js';
 import { ReadinessTracker, type TrackedCamera } from '../health/readiness.js';
-import type { ProviderName } from '../inference/providers.js';
 import { RunnerPool } from '../pipeline/runner-pool.js';
 import { observeRaisedErrors } from '../errors/agent-error.js';
 import type { Logger } from '../log/logger.js';
 import { openModelStore } from '../models/model-store.js';
-import { SqliteOutbox, outboxPath } from '../outbox/index.js';
+import { SqliteOutbox } from '../outbox/index.js';
 import { ChangeGate } from '../pipeline/change-gate.js';
 import { CameraLoop, type CameraLoopSettings } from '../pipeline/camera-loop.js';
 import { ReportPolicy } from '../pipeline/report-policy.js';
 import { resultEntry } from '../publish/result-entry.js';
-import { renderTopic } from '../publish/topics.js';
 import type { ResultRecord } from '../results/result-record.js';
 import { restartOnlyChanges } from './restart-only.js';
 import { createPublisher, startPublishing, type HeartbeatSource, type Publishing } from './publishing.js';
 import type { GreengrassEnvironment } from '../config/environment.js';
 import { VariantController } from '../variants/variant-controller.js';
+import { createConsole, type AgentConsole } from '../console/start-console.js';
 import { cameraSettingsFor, resolveConfig } from './resolve.js';
 
 /** What the runtime needs from outside besides the config. */
@@ -67,6 +65,8 @@ export class AgentRuntime {
   readonly publishing: Publishing | undefined;
   /** Which variant of each model runs, and the switches so far. */
   readonly variants: VariantController;
+  /** The local console (docs/console.md); undefined with `console.enabled: false`. */
+  readonly console: AgentConsole | undefined;
   private current: AgentConfig;
   private readonly deps: RuntimeDeps;
   private readonly logger: Logger;
@@ -77,7 +77,7 @@ export class AgentRuntime {
   private readonly stopCountingErrors: () => void;
   private lastBeat: { atMs: number; inferred: number } | undefined;
 
-  private constructor(config: AgentConfig, deps: RuntimeDeps, parts: { metrics: AgentMetrics; readiness: ReadinessTracker; outbox: SqliteOutbox; runners: RunnerPool; health: HealthServer | undefined; publishing: Publishing | undefined; variants: VariantController; stopCountingErrors: () => void }) {
+  private constructor(config: AgentConfig, deps: RuntimeDeps, parts: { metrics: AgentMetrics; readiness: ReadinessTracker; outbox: SqliteOutbox; runners: RunnerPool; health: HealthServer | undefined; publishing: Publishing | undefined; variants: VariantController; stopCountingErrors: () => void; console: AgentConsole | undefined }) {
     this.current = config;
     this.deps = deps;
     this.logger = deps.logger;
@@ -88,6 +88,7 @@ export class AgentRuntime {
     this.health = parts.health;
     this.publishing = parts.publishing;
     this.variants = parts.variants;
+    this.console = parts.console;
     this.stopCountingErrors = parts.stopCountingErrors;
   }
 
@@ -95,7 +96,9 @@ export class AgentRuntime {
   static async start(loaded: LoadedConfig, deps: RuntimeDeps): Promise<AgentRuntime> {
     const config = loaded.config;
     const resolved = resolveConfig(config);
-    const logger = deps.logger;
+    const agentConsole = resolved.console.enabled ? createConsole(resolved.console) : undefined;
+    // Its warnings also go to the console's page.
+    const logger = agentConsole?.watch(deps.logger) ?? deps.logger;
     const dataDir = resolved.dataDir;
     logger.info({ deviceId: config.deviceId, deviceIdSource: loaded.identity.source, deviceIdFrom: loaded.identity.from, profile: loaded.profile.profile.id, profileReason: loaded.profile.reason, configFile: loaded.file, dataDir }, 'agent starting');
 
@@ -139,17 +142,17 @@ export class AgentRuntime {
       await runners.load(modelIdsOf(config));
       // Measures each model's variants on this device and switches to the best that fits (off by default).
       variants = await VariantController.start({ config, store, pool: runners, metrics, logger });
-      if (config.health.enabled) {
-        health = await startHealthServer({ host: config.health.host, port: config.health.port, metrics, readiness: () => readiness.check(), logger });
+      if (resolved.health.enabled) {
+        health = await startHealthServer({ host: resolved.health.host, port: resolved.health.port, metrics, readiness: () => readiness.check(), logger });
       }
       // Publishing starts before the cameras: a backlog from an earlier run drains at once.
-      const publisher = await createPublisher(config, deps.greengrass ?? { socketPath: undefined, authToken: undefined, thingName: undefined }, logger);
+      const publisher = await createPublisher(resolved.publish, deps.greengrass ?? { socketPath: undefined, authToken: undefined, thingName: undefined }, logger);
       const heartbeat: HeartbeatSource = () => runtime?.heartbeatMetrics() ?? { frameRate: null, inferenceLatencyMs: null };
-      if (publisher !== undefined) publishing = startPublishing(config, publisher, outbox, metrics, heartbeat, logger);
-      const notify = publishing?.notify;
+      if (publisher !== undefined) publishing = startPublishing(resolved.publish, publisher, outbox, metrics, heartbeat, logger);
+      const drain = publishing;
       const onKept = deps.onKept;
-      const wired: RuntimeDeps = { ...deps, onKept: (record) => { notify?.(); onKept?.(record); } };
-      runtime = new AgentRuntime(config, wired, { metrics, readiness, outbox, runners, health, publishing, variants, stopCountingErrors });
+      const wired: RuntimeDeps = { ...deps, logger, onKept: (record) => { drain?.notify(); onKept?.(record); } };
+      runtime = new AgentRuntime(config, wired, { metrics, readiness, outbox, runners, health, publishing, variants, stopCountingErrors, console: agentConsole });
       // One camera that cannot open never takes the others down: it is retried with backoff, and
       // only when every camera failed for good (a missing program) is there nothing left to run.
       const failedForGood: unknown[] = [];
@@ -161,9 +164,11 @@ export class AgentRuntime {
         }
       }
       if (failedForGood.length > 0 && failedForGood.length === config.cameras.length) throw failedForGood[0];
+      await agentConsole?.serve(runtime, health, logger);
     } catch (err) {
       if (runtime !== undefined) await Promise.allSettled([...runtime.loops.values()].map((c) => c.stop()));
       await publishing?.stop();
+      await agentConsole?.close();
       await health?.close();
       await runners.close();
       outbox.close();
@@ -242,6 +247,7 @@ export class AgentRuntime {
     await Promise.allSettled([...this.loops.values()].map((c) => c.stop()));
     // Cameras first, so nothing new is enqueued; then the drainer settles what is in flight.
     await this.publishing?.stop();
+    await this.console?.close();
     await this.health?.close();
     await this.runners.close();
     this.outbox.close();
@@ -354,6 +360,7 @@ export class AgentRuntime {
       logger: this.logger,
       ...(this.deps.onKept === undefined ? {} : { onKept: this.deps.onKept }),
       onInferred: (id, ms, variant) => this.variants.observe(id, ms, variant),
+      ...(this.console === undefined ? {} : { tap: this.console.tap }),
     });
     await loop.start();
     this.loops.set(camera.name, loop);

@@ -1,9 +1,8 @@
 /**
- * Builds the publishing side from config: the transport (`mqtt`, `aws-iot`, `greengrass`), the
+ * Builds the publishing side from its resolved settings (publish-settings.ts): the transport (`mqtt`, `aws-iot`, `greengrass`), the
  * drainer that moves outbox rows to it, and the heartbeat. The outbox stays the source of truth;
  * this only decides how rows leave.
  */
-import type { AgentConfig } from '../config/schema.js';
 import type { GreengrassEnvironment } from '../config/environment.js';
 import type { AgentMetrics } from '../health/metrics.js';
 import type { Logger } from '../log/logger.js';
@@ -12,7 +11,7 @@ import { Drainer } from '../publish/drainer.js';
 import { publishErrors } from '../publish/errors.js';
 import { startHeartbeat } from '../publish/heartbeat.js';
 import { DEFAULT_MAX_PAYLOAD_BYTES, type Publisher } from '../publish/publisher.js';
-import { renderTopic } from '../publish/topics.js';
+import type { PublishSettings } from './publish-settings.js';
 
 /** A running publishing side. */
 export interface Publishing {
@@ -33,13 +32,10 @@ export type HeartbeatSource = () => { frameRate: number | null; inferenceLatency
  * native aws-crt otherwise load into an agent that never publishes (docs/benchmarks.md,
  * "Cutting the memory").
  */
-export async function createPublisher(config: AgentConfig, greengrass: GreengrassEnvironment, logger: Logger): Promise<Publisher | undefined> {
-  const p = config.publish;
-  const thingName = p.thingName ?? config.deviceId;
-  const deviceId = config.deviceId;
-  const statusTopic = renderTopic(p.topics.status, { thingName });
+export async function createPublisher(p: PublishSettings, greengrass: GreengrassEnvironment, logger: Logger): Promise<Publisher | undefined> {
+  const { deviceId, statusTopic } = p;
   const log = logger.child({ transport: p.transport });
-  checkBatchFits(config);
+  checkBatchFits(p);
   switch (p.transport) {
     case 'none':
       return undefined;
@@ -47,7 +43,7 @@ export async function createPublisher(config: AgentConfig, greengrass: Greengras
       const { MqttPublisher } = await import('../publish/mqtt-publisher.js');
       return new MqttPublisher({
         url: p.brokerUrl as string,
-        thingName: p.clientId ?? thingName,
+        thingName: p.clientId,
         deviceId,
         statusTopic,
         protocolVersion: p.mqttVersion === '3.1.1' ? 4 : 5,
@@ -62,7 +58,7 @@ export async function createPublisher(config: AgentConfig, greengrass: Greengras
       const { AwsIotPublisher } = await import('../publish/aws-iot-publisher.js');
       return new AwsIotPublisher({
         url: p.brokerUrl as string,
-        thingName: p.clientId ?? thingName,
+        thingName: p.clientId,
         deviceId,
         statusTopic,
         certFile: p.tls.cert as string,
@@ -90,8 +86,7 @@ export async function createPublisher(config: AgentConfig, greengrass: Greengras
  * Refuses at start, as a config error, a batch size the transport would refuse at run time: AWS
  * IoT Core takes no message over 128 KB (the schema's minimum already keeps room for one result).
  */
-function checkBatchFits(config: AgentConfig): void {
-  const p = config.publish;
+function checkBatchFits(p: PublishSettings): void {
   if (p.transport === 'aws-iot' && p.batch.maxBytes > DEFAULT_MAX_PAYLOAD_BYTES) {
     throw publishErrors.EDGE_PUBLISH_BAD_OPTION(
       `Expected publish.batch.maxBytes at most ${DEFAULT_MAX_PAYLOAD_BYTES} for transport aws-iot (AWS IoT Core refuses larger messages, https://docs.aws.amazon.com/general/latest/gr/iot-core.html) but received ${p.batch.maxBytes}; lower publish.batch.maxBytes`,
@@ -101,15 +96,14 @@ function checkBatchFits(config: AgentConfig): void {
 }
 
 /** Starts draining `outbox` through `publisher`, plus the heartbeat. */
-export function startPublishing(config: AgentConfig, publisher: Publisher, outbox: Outbox, metrics: AgentMetrics, heartbeat: HeartbeatSource, logger: Logger): Publishing {
-  const p = config.publish;
+export function startPublishing(p: PublishSettings, publisher: Publisher, outbox: Outbox, metrics: AgentMetrics, heartbeat: HeartbeatSource, logger: Logger): Publishing {
   const drainer = new Drainer(outbox, publisher, logger.child({ transport: publisher.transport }), {
     inFlightWindow: p.maxInflight,
     ratePerSecond: p.ratePerSecond,
     maxAttempts: p.maxAttempts,
-    backoff: { initialMs: p.reconnect.initialMs, maxMs: p.reconnect.maxMs },
-    offlineSummaryMs: p.offlineSummarySeconds * 1000,
-    clientId: p.clientId ?? p.thingName ?? config.deviceId,
+    backoff: p.reconnect,
+    offlineSummaryMs: p.offlineSummaryMs,
+    clientId: p.clientId,
     // Batch only a backlog (at least one full batch waiting); live results go one per message.
     batch: p.batch.maxResults > 1 ? { maxResults: p.batch.maxResults, maxBytes: p.batch.maxBytes, minBacklogRows: p.batch.maxResults } : undefined,
   });
@@ -118,8 +112,8 @@ export function startPublishing(config: AgentConfig, publisher: Publisher, outbo
   const meter = setInterval(meterDrainer(drainer, publisher, metrics), 1000);
   meter.unref();
   const stopHeartbeat =
-    p.heartbeatSeconds > 0
-      ? startHeartbeat({ publisher, outbox, topic: renderTopic(p.topics.heartbeat, { thingName: p.thingName ?? config.deviceId }), deviceId: config.deviceId, intervalMs: p.heartbeatSeconds * 1000, metrics: heartbeat, logger })
+    p.heartbeatIntervalMs > 0
+      ? startHeartbeat({ publisher, outbox, topic: p.heartbeatTopic, deviceId: p.deviceId, intervalMs: p.heartbeatIntervalMs, metrics: heartbeat, logger })
       : () => undefined;
   return {
     publisher,

@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { loadConfig } from '../../agent/config/load-config.js';
 import { AgentError } from '../../agent/errors/agent-error.js';
 import { silentLogger } from '../../agent/log/logger.js';
+import { publishSettingsFor } from '../../agent/runtime/publish-settings.js';
 import { createPublisher } from '../../agent/runtime/publishing.js';
 import { makeTestCerts } from './helpers/certs.js';
 
@@ -60,7 +61,7 @@ t.test('aws-iot with batch.maxBytes over 128 KB is refused at start as a config 
     ].join('\n'),
   );
   const { config } = loadConfig({ file, ...board(dir) });
-  const err = await createPublisher(config, { socketPath: undefined, authToken: undefined, thingName: undefined }, silentLogger()).then(
+  const err = await createPublisher(publishSettingsFor(config), { socketPath: undefined, authToken: undefined, thingName: undefined }, silentLogger()).then(
     () => undefined,
     (e: unknown) => e as AgentError,
   );

@@ -38,8 +38,8 @@ t.test('the mqtt transport still loads mqtt.js when chosen', async (t) => {
   const script = `
 const { createPublisher } = await import(${JSON.stringify(publishing)});
 const { silentLogger } = await import(${JSON.stringify(logger)});
-const config = { deviceId: 'd', publish: { transport: 'mqtt', brokerUrl: 'mqtt://127.0.0.1:1', keepaliveSeconds: 30, mqttVersion: '5', tls: {}, topics: { status: 'edge-agent/{thingName}/status' } } };
-const publisher = await createPublisher(config, {}, silentLogger());
+const settings = { transport: 'mqtt', brokerUrl: 'mqtt://127.0.0.1:1', clientId: 'd', thingName: 'd', deviceId: 'd', keepaliveSeconds: 30, mqttVersion: '5', tls: {}, statusTopic: 'edge-agent/d/status', batch: { maxResults: 1, maxBytes: 131072 } };
+const publisher = await createPublisher(settings, {}, silentLogger());
 if (publisher?.transport !== 'mqtt') throw new Error('expected an mqtt publisher, got ' + publisher?.transport);
 ${report}`;
   const loaded = packagesLoadedBy(script);
