@@ -8,6 +8,7 @@ import type { CatalogueEntry } from './errors-doc.js';
 import * as captureModule from '../capture/errors.js';
 import * as cliModule from '../cli/errors.js';
 import * as configModule from '../config/errors.js';
+import * as consoleModule from '../console/errors.js';
 import * as healthModule from '../health/errors.js';
 import * as inferenceModule from '../inference/errors.js';
 import * as modelsModule from '../models/errors.js';
@@ -24,6 +25,7 @@ export const declaringModules: readonly (readonly [string, Record<string, unknow
   ['capture', captureModule],
   ['cli', cliModule],
   ['config', configModule],
+  ['console', consoleModule],
   ['health', healthModule],
   ['inference', inferenceModule],
   ['models', modelsModule],
