@@ -24,6 +24,7 @@ const reportSchema = {
     heartbeatSeconds: {
       type: 'integer',
       minimum: 1,
+      maximum: 2147483,
       default: 60,
       description: 'With `on-change`: keep an unchanged result at least this often, so silence is never ambiguous.',
     },
@@ -71,6 +72,7 @@ const sourceSchema = {
     cameraIndex: {
       type: 'integer',
       minimum: 0,
+      maximum: 255,
       default: 0,
       description: '`rpicam`: which attached camera to open (`--camera`; a Pi 5 has two connectors); `auto` also uses it as `sensor-id` of the Jetson CSI pipeline. `raspistill` cannot choose (node-raspistill has no option for it).',
     },
@@ -95,8 +97,8 @@ const sourceSchema = {
       minLength: 1,
       description: 'The program to run instead of the default one for this type: ffmpeg for `v4l2`, `rtsp`, `http`; gst-launch-1.0 for `gstreamer`; for `rpicam` the program `mode` runs first (rpicam-vid, or rpicam-still in `still` mode). Not used by `raspistill` and `auto`.',
     },
-    width: { type: 'integer', minimum: 1, description: 'Capture width in pixels. Default: `capture.frameWidth`.' },
-    height: { type: 'integer', minimum: 1, description: 'Capture height in pixels. Default: `capture.frameHeight`.' },
+    width: { type: 'integer', minimum: 1, maximum: 16384, description: 'Capture width in pixels. Default: `capture.frameWidth`.' },
+    height: { type: 'integer', minimum: 1, maximum: 16384, description: 'Capture height in pixels. Default: `capture.frameHeight`.' },
     fps: {
       type: 'number',
       exclusiveMinimum: 0,
@@ -143,9 +145,10 @@ const cameraSchema = {
     targetIntervalMs: {
       type: 'integer',
       minimum: 1,
+      maximum: 2147483647,
       description: 'Run inference at most once per this many ms; the latest frame wins. Give this or `targetFps`, not both. Default when neither is given: 1000.',
     },
-    targetFps: { type: 'number', exclusiveMinimum: 0, description: 'Run inference at most this many times per second (the same bound as `targetIntervalMs`, as a rate).' },
+    targetFps: { type: 'number', exclusiveMinimum: 0, maximum: 1000, description: 'Run inference at most this many times per second (the same bound as `targetIntervalMs`, as a rate).' },
     changeGate: {
       type: 'object',
       additionalProperties: false,
@@ -198,12 +201,14 @@ export const configSchema = {
     memoryBudgetBytes: {
       type: 'integer',
       minimum: 0,
+      maximum: 1099511627776,
       default: 268435456,
       description: 'Resident memory the agent is expected to stay under; `edge-agent doctor` reports a problem when less than this is available.',
     },
     shutdownTimeoutMs: {
       type: 'integer',
       minimum: 0,
+      maximum: 2147483647,
       default: 10000,
       description: 'On SIGTERM/SIGINT, wait at most this long for the inference in flight before closing the outbox and exiting.',
     },
@@ -221,8 +226,8 @@ export const configSchema = {
           default: ['rpicam', 'raspistill', 'v4l2'],
           description: 'Backends `source.type: auto` tries, in order: `rpicam` when rpicam-vid or rpicam-still is on PATH, `raspistill` when raspistill is, `v4l2` on the first video device when ffmpeg is, `gstreamer` (the Jetson CSI pipeline, or `source.pipeline`) when gst-launch-1.0 is. One that is present but fails to open is logged and the next is tried.',
         },
-        frameWidth: { type: 'integer', minimum: 1, default: 640, description: 'Capture width in pixels when a camera does not set `source.width`.' },
-        frameHeight: { type: 'integer', minimum: 1, default: 480, description: 'Capture height in pixels when a camera does not set `source.height`.' },
+        frameWidth: { type: 'integer', minimum: 1, maximum: 16384, default: 640, description: 'Capture width in pixels when a camera does not set `source.width`.' },
+        frameHeight: { type: 'integer', minimum: 1, maximum: 16384, default: 480, description: 'Capture height in pixels when a camera does not set `source.height`.' },
       },
     },
     cameras: {
@@ -263,11 +268,12 @@ export const configSchema = {
           default: ['cpu'],
           description: 'Execution providers to try, in order. One that fails to load is logged, counted in `edge_agent_execution_provider_fallbacks_total` and skipped.',
         },
-        intraOpThreads: { type: 'integer', minimum: 0, default: 0, description: 'Threads one inference may use; 0 lets ONNX Runtime choose (one per core).' },
+        intraOpThreads: { type: 'integer', minimum: 0, maximum: 1024, default: 0, description: 'Threads one inference may use; 0 lets ONNX Runtime choose (one per core). At most 4 x the CPU count of the device (checked at load): more threads only cost memory.' },
         graphOptimization: { enum: ['disabled', 'basic', 'extended', 'all'], default: 'all', description: 'ONNX Runtime graph optimization level.' },
         timeoutMs: {
           type: 'integer',
           minimum: 1,
+          maximum: 2147483647,
           default: 30000,
           description: 'An inference with no result after this long is reported as stuck and its session is rebuilt (counted in `edge_agent_session_rebuilds_total`).',
         },
@@ -296,12 +302,14 @@ export const configSchema = {
             stepDownAfterSeconds: {
               type: 'number',
               exclusiveMinimum: 0,
+              maximum: 2147483,
               default: 10,
               description: 'Step down to a faster variant when the p95 latency has stayed above the frame budget this long.',
             },
             stepUpAfterSeconds: {
               type: 'number',
               exclusiveMinimum: 0,
+              maximum: 2147483,
               default: 60,
               description: 'Step back up when the more accurate variant\'s predicted p95 has stayed under `headroom` x budget this long (doubled each time a step up had to be undone).',
             },
@@ -322,23 +330,26 @@ export const configSchema = {
       default: {},
       description: 'Limits of the SQLite outbox. When one is hit the oldest pending rows are dropped, counted by reason and recorded.',
       properties: {
-        maxRows: { type: 'integer', minimum: 1, default: 1000000, description: 'Most pending rows kept.' },
-        maxBytes: { type: 'integer', minimum: 1, default: 536870912, description: 'Most payload bytes kept in pending rows.' },
+        maxRows: { type: 'integer', minimum: 1, maximum: 2147483647, default: 1000000, description: 'Most pending rows kept.' },
+        maxBytes: { type: 'integer', minimum: 1, maximum: 1099511627776, default: 536870912, description: 'Most payload bytes kept in pending rows.' },
         maxAgeSeconds: {
           type: ['integer', 'null'],
           minimum: 1,
+          maximum: 2147483,
           default: null,
           description: 'Pending rows older than this are dropped; `null` keeps them until another limit applies.',
         },
         minFreeDiskBytes: {
           type: 'integer',
           minimum: 0,
+          maximum: 1099511627776,
           default: 67108864,
           description: 'Below this much free space on the outbox\'s file system the disk counts as short: acknowledged rows are deleted at once, the WAL is checkpointed after every write, and the outbox grows only while more than `diskHeadroomBytes` stays free. 0: never short.',
         },
         diskHeadroomBytes: {
           type: 'integer',
           minimum: 0,
+          maximum: 1099511627776,
           default: 2097152,
           description: 'Free space the outbox never takes once the disk is short: past it the outbox reuses free pages inside its file, then drops its oldest rows (reason `minFreeDisk`). Capped at `minFreeDiskBytes`.',
         },
@@ -347,7 +358,7 @@ export const configSchema = {
           default: 'full',
           description: 'SQLite `synchronous` of the outbox: `full` syncs every stored result to disk before the commit returns; `normal` is faster but a power cut can lose the last commits (docs/outbox.md, "Durability").',
         },
-        retentionSeconds: { type: 'integer', minimum: 0, default: 0, description: 'Delivered rows are kept this long for inspection; with 0 an acknowledged row stops being pending at once and is deleted when the drainer has nothing to send (docs/outbox.md).' },
+        retentionSeconds: { type: 'integer', minimum: 0, maximum: 2147483, default: 0, description: 'Delivered rows are kept this long for inspection; with 0 an acknowledged row stops being pending at once and is deleted when the drainer has nothing to send (docs/outbox.md).' },
       },
     },
     publish: {
@@ -388,11 +399,11 @@ export const configSchema = {
             heartbeat: { type: 'string', minLength: 1, default: 'edge-agent/{thingName}/heartbeat', description: 'Topic of periodic heartbeats.' },
           },
         },
-        keepaliveSeconds: { type: 'integer', minimum: 0, default: 60, description: 'MQTT keepalive interval.' },
+        keepaliveSeconds: { type: 'integer', minimum: 0, maximum: 65535, default: 60, description: 'MQTT keepalive interval; at most 65535 (a 16-bit field of CONNECT), 0 turns it off.' },
         mqttVersion: { enum: ['5', '3.1.1'], default: '5', description: '`mqtt` transport: MQTT protocol version. 5 carries content type and user properties and per-message reason codes; use 3.1.1 for brokers without MQTT 5.' },
-        heartbeatSeconds: { type: 'integer', minimum: 0, default: 60, description: 'Publish a heartbeat (outbox depth, oldest age, frame rate, inference latency) this often while connected; 0 turns it off.' },
-        maxInflight: { type: 'integer', minimum: 1, default: 20, description: 'Most result messages sent and not yet acknowledged.' },
-        ratePerSecond: { type: 'number', exclusiveMinimum: 0, default: 50, description: 'Most messages published per second, so a backlog drains without flooding the link.' },
+        heartbeatSeconds: { type: 'integer', minimum: 0, maximum: 2147483, default: 60, description: 'Publish a heartbeat (outbox depth, oldest age, frame rate, inference latency) this often while connected; 0 turns it off.' },
+        maxInflight: { type: 'integer', minimum: 1, maximum: 65535, default: 20, description: 'Most result messages sent and not yet acknowledged.' },
+        ratePerSecond: { type: 'number', exclusiveMinimum: 0, maximum: 100000, default: 50, description: 'Most messages published per second, so a backlog drains without flooding the link.' },
         maxAttempts: {
           type: 'integer',
           minimum: 1,
@@ -427,8 +438,8 @@ export const configSchema = {
           default: {},
           description: 'Several results in one message (1 result per message turns batching off).',
           properties: {
-            maxResults: { type: 'integer', minimum: 1, default: 1, description: 'Most results in one message.' },
-            maxBytes: { type: 'integer', minimum: 1024, default: 131072, description: 'Most payload bytes in one message; a single result bigger than this is sent alone. With `aws-iot` at most 131072 (AWS IoT Core refuses messages over 128 KB).' },
+            maxResults: { type: 'integer', minimum: 1, maximum: 10000, default: 1, description: 'Most results in one message.' },
+            maxBytes: { type: 'integer', minimum: 1024, maximum: 268435455, default: 131072, description: 'Most payload bytes in one message; a single result bigger than this is sent alone. With `aws-iot` at most 131072 (AWS IoT Core refuses messages over 128 KB).' },
           },
         },
       },
@@ -442,6 +453,33 @@ export const configSchema = {
         enabled: { type: 'boolean', default: true, description: 'Serve the health endpoint.' },
         host: { type: 'string', minLength: 1, default: '127.0.0.1', description: 'Address to listen on; the default keeps it off the network.' },
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 9464, description: 'TCP port; 0 picks a free one (tests).' },
+      },
+    },
+    console: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'The local console (docs/console.md): a page at `/` with each camera\'s latest frame and its detections, `/api/state` and `/api/cameras/<name>/latest.jpg`. Read-only; frames stay in memory.',
+      properties: {
+        enabled: { type: 'boolean', default: true, description: 'Serve the console.' },
+        port: {
+          type: ['integer', 'null'],
+          minimum: 0,
+          maximum: 65535,
+          default: null,
+          description: '`null` serves the console on the health server (`health.host`:`health.port`); a number serves it on its own server at `console.host` (0 picks a free port).',
+        },
+        host: { type: 'string', minLength: 1, default: '127.0.0.1', description: 'Address of the console\'s own server (only with `console.port` set). On any address but 127.0.0.1 or ::1 every request needs the token from `edge-agent console url`.' },
+        frameIntervalMs: {
+          type: 'integer',
+          minimum: 100,
+          // A minute bounds a typo; a slower picture is no longer a live view.
+          maximum: 60000,
+          default: 1000,
+          description: 'While a viewer is connected, each camera\'s picture is encoded at most once per this interval (and live updates are pushed at this rate).',
+        },
+        maxViewers: { type: 'integer', minimum: 1, maximum: 64, default: 8, description: 'Live-update connections served at once; more are refused with 503.' },
+        recentWarnings: { type: 'integer', minimum: 0, maximum: 500, default: 50, description: 'Warnings and errors the agent logged that the console keeps (in memory) to show.' },
       },
     },
   },
@@ -463,6 +501,8 @@ export type OutboxConfig = AgentConfig['outbox'];
 export type InferenceConfig = AgentConfig['inference'];
 /** The `health` section. */
 export type HealthConfig = AgentConfig['health'];
+/** The `console` section. */
+export type ConsoleConfig = AgentConfig['console'];
 /** A backend `source.type: auto` may pick. */
 export type CameraBackend = (typeof cameraBackends)[number];
 /** An ONNX Runtime execution provider name the config accepts. */

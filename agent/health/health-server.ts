@@ -22,11 +22,19 @@ export interface HealthServerOptions {
   logger: Logger;
 }
 
+/**
+ * More GET routes on the same server (the local console): answers and returns true when the
+ * path is its own, false otherwise. It must not throw; the health routes are matched first.
+ */
+export type MountedRoutes = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
 /** A listening health server. */
 export interface HealthServer {
   /** Base URL, such as http://127.0.0.1:9464. */
   readonly url: string;
   readonly port: number;
+  /** Adds routes for paths the health endpoint does not answer (one set; a second call replaces it). */
+  mount(routes: MountedRoutes): void;
   /** Stops listening and closes open connections. */
   close(): Promise<void>;
 }
@@ -44,7 +52,7 @@ async function readiness(check: ReadinessCheck): Promise<Readiness> {
   }
 }
 
-async function handle(req: IncomingMessage, res: ServerResponse, options: HealthServerOptions): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, options: HealthServerOptions, mounted: MountedRoutes | undefined): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD');
@@ -64,15 +72,17 @@ async function handle(req: IncomingMessage, res: ServerResponse, options: Health
       send(res, 200, options.metrics.registry.contentType, await options.metrics.registry.metrics());
       return;
     default:
+      if (mounted !== undefined && (await mounted(req, res))) return;
       send(res, 404, 'text/plain; charset=utf-8', 'not found; try /healthz, /readyz or /metrics\n');
   }
 }
 
 /** Starts listening; throws EDGE_HEALTH_LISTEN_FAILED (with the fix) when the port cannot be bound. */
 export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
+  let mounted: MountedRoutes | undefined;
   const server = createServer((req, res) => {
-    handle(req, res, options).catch((err: unknown) => {
-      options.logger.error({ err: describeError(err), url: req.url }, 'health request failed');
+    handle(req, res, options, mounted).catch((err: unknown) => {
+      options.logger.error({ err: describeError(err), path: (req.url ?? '').split('?')[0] }, 'health request failed');
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n');
       else res.destroy();
     });
@@ -103,6 +113,9 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
   return {
     url: `http://${hostInUrl}:${port}`,
     port,
+    mount: (routes) => {
+      mounted = routes;
+    },
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

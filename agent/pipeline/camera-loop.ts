@@ -37,6 +37,16 @@ export interface ResultStore {
   keep(record: ResultRecord, topic: string): void;
 }
 
+/**
+ * Sees each processed frame while someone watches (the local console). `active` is read once per
+ * frame, so with no viewer the loop copies, encodes and collects nothing.
+ */
+export interface FrameTap {
+  readonly active: boolean;
+  /** The frame just processed, whether the change gate skipped it, and every model's record (before report policies). */
+  offer(camera: string, frame: Frame, skipped: boolean, records: readonly ResultRecord[]): void;
+}
+
 /** Everything a camera loop works with; the composition root builds these. */
 export interface CameraLoopOptions {
   name: string;
@@ -56,6 +66,8 @@ export interface CameraLoopOptions {
   onKept?: (record: ResultRecord) => void;
   /** Called after every inference with the configured model id, its latency and the variant that ran (variant selection). */
   onInferred?: (modelId: string, latencyMs: number, variantId: string) => void;
+  /** Latest-frame tap for the console; inert unless it says a viewer is connected. */
+  tap?: FrameTap;
 }
 
 /** The settings a running loop can take without a restart (live reconfiguration). */
@@ -168,12 +180,15 @@ export class CameraLoop {
 
   private async process(frame: Frame): Promise<void> {
     const { gate, models } = this.o;
+    const tap = this.o.tap?.active === true ? this.o.tap : undefined;
+    const seen: ResultRecord[] | undefined = tap === undefined ? undefined : [];
     if (gate !== undefined) {
       try {
         const decision = await gate.check(frame.image);
         if (!decision.pass) {
           this.counters.framesSkipped++;
           this.o.metrics.frameSkipped(this.name);
+          tap?.offer(this.name, frame, true, []);
           return;
         }
       } catch (err) {
@@ -194,6 +209,7 @@ export class CameraLoop {
         this.failure(err, { model: model.id }, 'inference failed');
         continue;
       }
+      seen?.push(record);
       const { record: kept } = model.policy.apply(record, Date.now());
       if (kept === undefined) continue;
       try {
@@ -208,6 +224,7 @@ export class CameraLoop {
       this.o.metrics.resultKept(this.name, model.id);
       this.o.onKept?.(kept);
     }
+    if (seen !== undefined) tap?.offer(this.name, frame, false, seen);
   }
 
   private async inferWithTimeout(model: CameraModel, frame: Frame): Promise<ResultRecord> {

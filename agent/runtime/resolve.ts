@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import type { FrameSourceOptions } from '../capture/create-frame-source.js';
 import { intervalMsFor } from '../config/camera-interval.js';
+import type { ConsoleSettings } from '../console/settings.js';
 import type { AgentConfig, CameraConfig } from '../config/schema.js';
 import type { ProviderName } from '../inference/providers.js';
 import { outboxPath } from '../outbox/paths.js';
@@ -71,6 +72,8 @@ export interface ResolvedConfig {
   cameras: CameraSettings[];
   publish: PublishSettings;
   health: { enabled: boolean; host: string; port: number };
+  /** The local console: where it listens and its bounds. */
+  console: ConsoleSettings;
 }
 
 /** Resolves `config` (validated and defaulted by loadConfig) into every part's settings. */
@@ -110,6 +113,21 @@ export function resolveConfig(config: AgentConfig): ResolvedConfig {
     cameras: config.cameras.map((c) => cameraSettingsFor(c, config)),
     publish: publishSettingsFor(config),
     health: { enabled: config.health.enabled, host: config.health.host, port: config.health.port },
+    console: consoleSettingsFor(config, dataDir),
+  };
+}
+
+/** The console's settings: on the health server unless it has a port of its own. */
+function consoleSettingsFor(config: AgentConfig, dataDir: string): ConsoleSettings {
+  const c = config.console;
+  const host = c.host;
+  return {
+    enabled: c.enabled,
+    listen: c.port === null ? { shared: true, host: config.health.host } : { shared: false, host, port: c.port },
+    frameIntervalMs: c.frameIntervalMs,
+    maxViewers: c.maxViewers,
+    recentWarnings: c.recentWarnings,
+    tokenFile: join(dataDir, 'console-token'),
   };
 }
 

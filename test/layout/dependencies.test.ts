@@ -28,6 +28,7 @@ const floors: readonly (readonly string[])[] = [
   ['greengrass'],
   ['publish'],
   ['variants', 'quantize'],
+  ['console'],
   ['runtime'],
   ['cli'],
   ['docs'],
