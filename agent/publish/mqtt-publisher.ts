@@ -34,6 +34,8 @@ export interface MqttPublisherOptions {
 }
 
 interface PendingPublish {
+  /** Estimated packet size, so a too-large refusal can teach the limit. */
+  bytes: number;
   resolve: (outcome: PublishOutcome) => void;
   reject: (err: Error) => void;
 }
@@ -50,6 +52,12 @@ export class MqttPublisher implements Publisher {
   private readonly protocolVersion: 5 | 4;
   /** The broker's limit from CONNACK (MQTT 5); mqtt.js does not check outgoing packets against it. */
   private brokerMaxPacketBytes: number | undefined;
+  /**
+   * The smallest publish the broker refused as too large (PUBACK 0x95, Mosquitto's
+   * message_size_limit). Kept across reconnects: each such refusal costs a dropped connection
+   * (see onClientError), so nothing that large is sent again.
+   */
+  private refusedAtBytes: number | undefined;
   /** Rejects the connect under way, so an abort (on stop) never leaves it pending. */
   private failConnect: ((err: Error) => void) | undefined;
 
@@ -137,14 +145,15 @@ export class MqttPublisher implements Publisher {
     if (client === undefined || !this.connected) {
       return Promise.reject(publishErrors.EDGE_PUBLISH_DISCONNECTED(`Expected a connection to ${this.options.url} but there is none`, { url: this.options.url }));
     }
-    if (this.brokerMaxPacketBytes !== undefined) {
-      const bytes = estimatePacketBytes(message);
-      if (bytes > this.brokerMaxPacketBytes) {
-        return Promise.resolve({ kind: 'refused', reason: `too large: about ${bytes} bytes, the broker's maximum packet size (CONNACK) is ${this.brokerMaxPacketBytes}` });
-      }
+    const bytes = estimatePacketBytes(message);
+    if (this.brokerMaxPacketBytes !== undefined && bytes > this.brokerMaxPacketBytes) {
+      return Promise.resolve({ kind: 'refused', reason: `too large: about ${bytes} bytes, the broker's maximum packet size (CONNACK) is ${this.brokerMaxPacketBytes}` });
+    }
+    if (this.refusedAtBytes !== undefined && bytes >= this.refusedAtBytes) {
+      return Promise.resolve({ kind: 'refused', reason: `too large: about ${bytes} bytes, and the broker refused a publish of about ${this.refusedAtBytes} bytes as too large (PUBACK 0x95); not sent`, reasonCode: 0x95 });
     }
     return new Promise((resolve, reject) => {
-      const entry: PendingPublish = { resolve, reject };
+      const entry: PendingPublish = { bytes, resolve, reject };
       this.pending.add(entry);
       const properties =
         this.protocolVersion === 5
@@ -157,6 +166,7 @@ export class MqttPublisher implements Publisher {
           return;
         }
         const code = (err as { code?: unknown }).code;
+        if (code === 0x95) this.refusedAtBytes = Math.min(this.refusedAtBytes ?? Infinity, bytes);
         if (typeof code === 'number' && code >= 0x80) resolve({ kind: 'refused', reason: err.message.replace(/^Publish error: /, ''), reasonCode: code });
         else reject(err);
       });
@@ -207,12 +217,16 @@ export class MqttPublisher implements Publisher {
     if (this.client !== client || !/puback reason code/i.test(err.message)) return;
     // mqtt-packet refuses PUBACK reason codes the spec does not list for PUBACK, such as the
     // 0x95 (packet too large) Mosquitto sends for messages over message_size_limit, and its
-    // parser stops. The broker acknowledges in order, so the refusal is for the oldest publish
-    // still waiting; the connection is unusable and is dropped, so the rest are sent again.
-    const oldest = this.pending.values().next();
-    if (oldest.done !== true) {
-      this.pending.delete(oldest.value);
-      oldest.value.resolve({ kind: 'refused', reason: `the broker answered with a PUBACK reason code the MQTT library cannot read (${err.message}); Mosquitto sends 0x95, packet too large, for messages over message_size_limit` });
+    // parser stops. mqtt.js reports the parse error before it has handled the PUBACKs read just
+    // before it, so the oldest publish still waiting may well have been accepted: the refused one
+    // is taken to be the largest waiting (the oldest of equals). The connection is unusable and is
+    // dropped, the rest are sent again, and nothing that large is sent from now on.
+    let refused: PendingPublish | undefined;
+    for (const p of this.pending) if (refused === undefined || p.bytes > refused.bytes) refused = p;
+    if (refused !== undefined) {
+      this.pending.delete(refused);
+      this.refusedAtBytes = Math.min(this.refusedAtBytes ?? Infinity, refused.bytes);
+      refused.resolve({ kind: 'refused', reason: `the broker answered with a PUBACK reason code the MQTT library cannot read (${err.message}); Mosquitto sends 0x95, packet too large, for messages over message_size_limit` });
     }
     const cause = publishErrors.EDGE_PUBLISH_DISCONNECTED(`Dropped the connection to ${this.options.url} after an unreadable PUBACK`, { url: this.options.url });
     this.abort(cause);

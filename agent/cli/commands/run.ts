@@ -12,6 +12,7 @@ import { startWatchdog } from '../../health/watchdog.js';
 import { formatStatus } from '../status-line.js';
 import { createLogger, type Logger } from '../../log/logger.js';
 import { watchStopSignals, type StopSignals } from '../stop-signals.js';
+import { MQTT_311_FIX, MQTT_311_WARNING, refusalsUnseen } from '../mqtt311-warning.js';
 import { AgentRuntime } from '../../runtime/agent-runtime.js';
 import { followGreengrassConfiguration } from '../../greengrass/follow-configuration.js';
 import { demoConfig } from '../demo-config.js';
@@ -100,6 +101,8 @@ async function runWatched(flags: RunFlags, stopSignals: StopSignals): Promise<nu
   }
   const logger = createLogger(loaded.config.logLevel, { deviceId: loaded.config.deviceId });
   if (embedded !== undefined) logger.info({ url: embedded.url }, 'demo: embedded MQTT broker and subscriber started (pass --broker URL to use your own)');
+  // The demo's own broker refuses nothing, so only a real broker gets the warning.
+  if (embedded === undefined && refusalsUnseen(loaded.config)) logger.warn({ mqttVersion: '3.1.1', fix: MQTT_311_FIX }, MQTT_311_WARNING);
   stopSignals.requested.then((signal) => logger.info({ signal }, 'stopping'), () => undefined);
   if (stopSignals.received() !== undefined) {
     await embedded?.close();

@@ -20,6 +20,7 @@ import { identityCheck } from './doctor-identity.js';
 import { modelChecks } from './doctor-models.js';
 import { publishCheck } from './doctor-publish.js';
 import { modelStoreFor } from '../load-for-command.js';
+import { MQTT_311_FIX, MQTT_311_WARNING, refusalsUnseen } from '../mqtt311-warning.js';
 
 export type { DoctorCheck, CheckStatus } from './doctor-check.js';
 
@@ -123,6 +124,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     checks.push(memoryCheck(availableMemoryBytes(options.meminfoPath ?? '/proc/meminfo'), loaded.config.memoryBudgetBytes));
   }
   if (valid) checks.push(await publishCheck(valid.config, options.greengrass ?? greengrassEnvironment(), where, options.brokerTimeoutMs ?? 3000));
+  if (valid && refusalsUnseen(valid.config)) checks.push({ name: 'broker refusals', status: 'warn', detail: MQTT_311_WARNING, fix: MQTT_311_FIX });
 
   return {
     board: describeBoard(board),
