@@ -2,7 +2,7 @@
  * What `models import` needs to know about an ONNX graph, summarised from a model decoded with
  * onnx-proto (the quantizer's reader decodes it; this only reads the fields): the real inputs
  * (initializers listed as inputs by old exporters are left out), the outputs with their shapes,
- * the opsets, the exporter's metadata_props, and the operator that produces each output.
+ * the opsets, the exporter's metadata_props, and the operator that computes each output.
  */
 import type onnxProto from 'onnx-proto';
 
@@ -28,7 +28,7 @@ export interface GraphSummary {
   /** metadata_props as a plain map. */
   metadata: Record<string, string>;
   producer: string;
-  /** For each output, the operator type of the node that produces it (e.g. Softmax). */
+  /** For each output, the operator that computes it, looking through Identity/Reshape/Flatten/Squeeze (e.g. Softmax). */
   producedBy: Record<string, string>;
 }
 
@@ -47,13 +47,24 @@ function tensorOf(v: onnxProto.onnx.IValueInfoProto): TensorSummary {
   return { name: v.name ?? '', type: elementTypes[t?.elemType ?? 0] ?? `type-${t?.elemType ?? 0}`, dims };
 }
 
+/** Operators that only rename or reshape a value: looked through to find what computed it. */
+const passThrough = new Set(['Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze']);
+
+function meaningfulProducer(producer: ReadonlyMap<string, onnxProto.onnx.INodeProto>, name: string): string {
+  let node = producer.get(name);
+  for (let hops = 0; node !== undefined && passThrough.has(node.opType ?? '') && hops < 16; hops++) node = producer.get(node.input?.[0] ?? '');
+  return node?.opType ?? '';
+}
+
 /** Summarises a decoded model. */
 export function summarizeGraph(model: onnxProto.onnx.IModelProto): GraphSummary {
   const g = model.graph ?? {};
   const initializers = new Set((g.initializer ?? []).map((i) => i.name ?? ''));
   const outputs = (g.output ?? []).map(tensorOf);
+  const producer = new Map<string, onnxProto.onnx.INodeProto>();
+  for (const n of g.node ?? []) for (const o of n.output ?? []) producer.set(o, n);
   const producedBy: Record<string, string> = {};
-  for (const n of g.node ?? []) for (const o of n.output ?? []) if (outputs.some((x) => x.name === o)) producedBy[o] = n.opType ?? '';
+  for (const o of outputs) producedBy[o.name] = meaningfulProducer(producer, o.name);
   const opsetImport = model.opsetImport ?? [];
   const main = opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx');
   const metadata: Record<string, string> = {};

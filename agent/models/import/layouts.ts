@@ -78,9 +78,10 @@ const matchers: Record<LayoutName, Matcher> = {
     const s = singleRank3(c);
     if (typeof s === 'string') return s;
     const g = gridAnchors(c.inputSize, c.strides);
-    if (!fixed(s.a) || s.a <= 4 || s.b !== g) return `expects [1, 4 + classes, ${g}], saw ${formatDims(s.out.dims)}`;
+    // A dynamic anchor count (exported with dynamic=True) is fine here: channels first is unambiguous.
+    if (!fixed(s.a) || s.a <= 4 || (fixed(s.b) && s.b !== g)) return `expects [1, 4 + classes, ${g}], saw ${formatDims(s.out.dims)}`;
     if (c.meta.task === 'pose') return 'metadata says task pose';
-    return { task: 'detection', decoder: { name: 'yolo-anchor-free' }, classes: s.a - 4, outputs: [s.out], preprocess: ultralyticsPreprocess, because: `${s.out.name} ${formatDims(s.out.dims)}: 4 + ${s.a - 4} channels x ${g} anchors (strides ${c.strides.join('/')} at ${c.inputSize.join('x')})` };
+    return { task: 'detection', decoder: { name: 'yolo-anchor-free' }, classes: s.a - 4, outputs: [s.out], preprocess: ultralyticsPreprocess, because: `${s.out.name} ${formatDims(s.out.dims)}: 4 + ${s.a - 4} channels x ${fixed(s.b) ? `${g} anchors (strides ${c.strides.join('/')} at ${c.inputSize.join('x')})` : 'a dynamic anchor count'}` };
   },
   'ultralytics-transposed': (c) => {
     const s = singleRank3(c);
@@ -104,9 +105,9 @@ const matchers: Record<LayoutName, Matcher> = {
     if (typeof s === 'string') return s;
     const g = gridAnchors(c.inputSize, c.strides);
     const k = c.meta.kptShape?.[0] ?? 17;
-    const channelsFirst = s.b === g;
+    const channelsFirst = s.b === g || !fixed(s.b);
     const channels = channelsFirst ? s.a : s.b;
-    if ((s.b !== g && s.a !== g) || channels !== 5 + 3 * k) return `expects [1, ${5 + 3 * k}, ${g}] (box, score, ${k} keypoints x 3), saw ${formatDims(s.out.dims)}`;
+    if ((s.b !== g && s.a !== g && !(fixed(s.a) && !fixed(s.b))) || channels !== 5 + 3 * k) return `expects [1, ${5 + 3 * k}, ${g}] (box, score, ${k} keypoints x 3), saw ${formatDims(s.out.dims)}`;
     if (c.meta.task !== undefined && c.meta.task !== 'pose') return `metadata says task ${c.meta.task}`;
     return { task: 'detection', decoder: { name: 'ultralytics-pose', keypoints: k, ...(channelsFirst ? {} : { transposed: true }) }, classes: 1, outputs: [s.out], preprocess: ultralyticsPreprocess, because: `${s.out.name} ${formatDims(s.out.dims)}: 4 + 1 + ${k} keypoints x 3 channels${c.meta.kptShape ? ' (kpt_shape in metadata)' : ''}` };
   },

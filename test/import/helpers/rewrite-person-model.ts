@@ -170,7 +170,7 @@ const ultralyticsMeta = (task: string, extra: Record<string, string> = {}): Reco
 /** The models the tests import, by layout. */
 export const builders = {
   /** YOLOv8/YOLO11 as Ultralytics exports it: [1, 84, 756], full metadata. */
-  ultralytics(dir: string): string {
+  ultralytics: (dir: string): string => {
     const r = new Rewriter();
     ultralyticsInput(r);
     const d = decodedYolox(r);
@@ -180,7 +180,7 @@ export const builders = {
     return r.write(join(dir, 'yolov8-person.onnx'));
   },
   /** The same transposed to [1, 756, 84], as re-exports do, with no metadata at all. */
-  transposed(dir: string): string {
+  transposed: (dir: string): string => {
     const r = new Rewriter();
     ultralyticsInput(r);
     const d = decodedYolox(r);
@@ -188,7 +188,7 @@ export const builders = {
     return r.write(join(dir, 'yolov8-transposed.onnx'));
   },
   /** YOLOv5/v7: [1, 3 x 756, 85] with objectness; YOLOv5's exporter writes only stride and names. */
-  yolov5(dir: string): string {
+  yolov5: (dir: string): string => {
     const r = new Rewriter();
     ultralyticsInput(r);
     const d = decodedYolox(r);
@@ -200,7 +200,7 @@ export const builders = {
     return r.write(join(dir, 'yolov5-person.onnx'));
   },
   /** End-to-end (YOLOv10 style): NMS inside, [1, 300, 6] of x1, y1, x2, y2, score, class in pixels. */
-  endToEnd(dir: string, normalized = false): string {
+  endToEnd: (dir: string, normalized = false): string => {
     const r = new Rewriter();
     ultralyticsInput(r);
     const d = decodedYolox(r);
@@ -213,7 +213,7 @@ export const builders = {
     return r.write(join(dir, normalized ? 'e2e-normalized.onnx' : 'yolov10-person.onnx'));
   },
   /** TF Object Detection API converted to ONNX: uint8 NHWC in; boxes, scores, classes (1-based) and a count out. */
-  ssd(dir: string): string {
+  ssd: (dir: string): string => {
     const r = new Rewriter();
     tfInput(r);
     const d = decodedYolox(r);
@@ -232,7 +232,7 @@ export const builders = {
     return r.write(join(dir, 'ssd-person.onnx'));
   },
   /** Ultralytics pose: [1, 56, 756] = box, score, 17 keypoints (x, y, visibility) spread down the box's centre line. */
-  pose(dir: string): string {
+  pose: (dir: string): string => {
     const r = new Rewriter();
     ultralyticsInput(r);
     const d = decodedYolox(r);
@@ -251,7 +251,7 @@ export const builders = {
     return r.write(join(dir, 'yolov8-pose.onnx'));
   },
   /** A two-class classifier [1, 2] (person, background) from the best person score; `probabilities` ends in Softmax. */
-  classifier(dir: string, probabilities: boolean): string {
+  classifier: (dir: string, probabilities: boolean): string => {
     const r = new Rewriter();
     ultralyticsInput(r);
     const d = decodedYolox(r);
@@ -262,7 +262,7 @@ export const builders = {
     return r.write(join(dir, probabilities ? 'classifier-probs.onnx' : 'classifier-logits.onnx'));
   },
   /** The Ultralytics detector with a dynamic input and no imgsz metadata. */
-  dynamic(dir: string): string {
+  dynamic: (dir: string): string => {
     const r = new Rewriter();
     ultralyticsInput(r, [1, 3, 'height', 'width']);
     const d = decodedYolox(r);
@@ -273,7 +273,7 @@ export const builders = {
     return r.write(join(dir, 'yolov8-dynamic.onnx'));
   },
   /** An output no family has: [1, 84, 700] (anchors dropped). */
-  unknownLayout(dir: string): string {
+  unknownLayout: (dir: string): string => {
     const r = new Rewriter();
     ultralyticsInput(r);
     const d = decodedYolox(r);
@@ -283,7 +283,7 @@ export const builders = {
     return r.write(join(dir, 'unknown-layout.onnx'));
   },
   /** A TensorRT-flavoured export: the end-to-end model whose NMS is TensorRT's plugin, which ONNX Runtime does not have. */
-  tensorrtPlugin(dir: string): string {
+  tensorrtPlugin: (dir: string): string => {
     const r = new Rewriter();
     ultralyticsInput(r);
     const d = decodedYolox(r);
