@@ -12,6 +12,7 @@ import { inputErrors } from './errors.js';
 import { planGeometry, type FrameGeometry } from './geometry.js';
 import { TensorFiller, type TensorData } from './tensor-fill.js';
 import { readImageHeader } from './image-header.js';
+import { describeImageBytes, supportedImageFormat, supportedImageFormats } from '../support/image-format.js';
 import { MAX_INPUT_SIDE } from '../models/manifest-loader.js';
 import { modelErrors } from '../models/errors.js';
 
@@ -71,6 +72,10 @@ export class Preprocessor {
 
   private async decodeResize(data: Buffer, where: string): Promise<{ pixels: Buffer; geometry: FrameGeometry }> {
     if (data.length === 0) throw inputErrors.EDGE_INPUT_EMPTY(`Expected image bytes in ${where} but received 0 bytes`, { where });
+    // Only these decoders are reachable: a GIF, TIFF, SVG ... is refused by its first bytes.
+    if (supportedImageFormat(data) === undefined) {
+      throw inputErrors.EDGE_INPUT_UNSUPPORTED_FORMAT(`Expected a ${supportedImageFormats} image in ${where} but received ${describeImageBytes(data)}; refused before decoding`, { where });
+    }
     try {
       const { width, height, hasAlpha, needsSrgb } = await this.describe(data);
       if (width * height > this.maxInputPixels) throw tooLarge(where, width, height, this.maxInputPixels);
@@ -149,5 +154,5 @@ function classifySharpError(err: unknown, where: string, limit: number): Error {
     return inputErrors.EDGE_INPUT_TOO_LARGE(`Expected at most ${limit} pixels in ${where} but the image is larger; refusing to decode it`, { where, limit }, err);
   }
   const reason = message.split('\n')[0] ?? message;
-  return inputErrors.EDGE_INPUT_UNDECODABLE(`Expected a JPEG or PNG image in ${where} but it could not be decoded: ${reason}`, { where, reason }, err);
+  return inputErrors.EDGE_INPUT_UNDECODABLE(`Expected a ${supportedImageFormats} image in ${where} but it could not be decoded: ${reason}`, { where, reason }, err);
 }

@@ -27,7 +27,7 @@ t.test('infer prints one valid NDJSON record per good image and one stderr line 
   t.equal(errs.length, 4, `one line per bad file:\n${r.stderr}`);
   t.match(errs[0], /truncated\.jpg.*EDGE_INPUT_UNDECODABLE/);
   t.match(errs[1], /empty\.jpg.*EDGE_INPUT_EMPTY/);
-  t.match(errs[2], /notes\.png.*EDGE_INPUT_UNDECODABLE/);
+  t.match(errs[2], /notes\.png.*EDGE_INPUT_UNSUPPORTED_FORMAT/);
   t.match(errs[3], /missing\.jpg.*ENOENT.*EDGE_INPUT_UNREADABLE/);
 });
 

@@ -88,7 +88,7 @@ t.test('bad inputs: empty, truncated, not an image', async (t) => {
   const p = new Preprocessor(personInput);
   await refused(t, p.prepare({ kind: 'encoded', data: Buffer.alloc(0) }, 'empty.jpg'), 'EDGE_INPUT_EMPTY', /empty\.jpg/);
   await refused(t, p.prepare({ kind: 'encoded', data: readFileSync(sharedImage('truncated.jpg')) }, 'truncated.jpg'), 'EDGE_INPUT_UNDECODABLE', /truncated\.jpg.*could not be decoded/);
-  await refused(t, p.prepare({ kind: 'encoded', data: Buffer.from('hello, not an image') }, 'note.txt'), 'EDGE_INPUT_UNDECODABLE', /note\.txt/);
+  await refused(t, p.prepare({ kind: 'encoded', data: Buffer.from('hello, not an image') }, 'note.txt'), 'EDGE_INPUT_UNSUPPORTED_FORMAT', /note\.txt but received unknown bytes 68 65 6c 6c; refused before decoding/);
   // The preprocessor still works after failures.
   const ok = await p.prepare({ kind: 'encoded', data: readFileSync(sharedImage('coffee.png')) }, 'coffee.png');
   t.equal(ok.geometry.sourceWidth, 600);

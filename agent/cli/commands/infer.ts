@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { AgentError, exitCodes } from '../../errors/agent-error.js';
 import { ModelRunner } from '../../pipeline/model-runner.js';
 import { inputErrors } from '../../preprocess/errors.js';
+import { supportedImageFormats } from '../../support/image-format.js';
 import { DEFAULT_MAX_INPUT_PIXELS } from '../../preprocess/preprocessor.js';
 import type { ResultRecord } from '../../results/result-record.js';
 import { action } from '../action.js';
@@ -37,7 +38,7 @@ export function registerInferCommand(program: Command): void {
   const cmd = program
     .command('infer')
     .description('run a model on image files and print one JSON result per image (NDJSON)')
-    .argument('<image...>', 'JPEG or PNG files')
+    .argument('<image...>', `${supportedImageFormats} files (others, such as GIF, TIFF, AVIF or SVG, are refused by their first bytes before decoding)`)
     .requiredOption('-m, --model <id>', 'model id (see `edge-agent models list`)')
     .option('-t, --threshold <score>', "minimum score to report, 0..1 (default: the model's manifest)")
     .option('--pretty', 'print a readable table instead of NDJSON')
