@@ -30,7 +30,7 @@ runScenario('sigkill', 12 * 60_000, async (s) => {
   // The backlog: results kept while nothing listens on the broker URL.
   const offline = await startAgent(writeAgentConfig(dir, { ...base, brokerUrl: `mqtt://127.0.0.1:${await freePort()}` }));
   s.cleanup(() => offline.kill());
-  await waitFor(async () => (await metric(offline.base, 'edge_agent_results_kept_total')) >= 200, 60_000, 500);
+  await waitFor(async () => (await metric(offline.base, 'edge_agent_results_kept_total')) >= 200, 180_000, 500);
   const backlog = await metric(offline.base, 'edge_agent_results_kept_total');
   await offline.stop();
   s.figure('backlog', backlog);
