@@ -1,31 +1,62 @@
 /**
- * Opens the outbox file for writing. A file that fails `PRAGMA integrity_check`, is not a SQLite
- * database, or belongs to another program is renamed aside with a timestamp and a fresh outbox
- * is created: the agent keeps running, and the caller logs and counts the recovery.
+ * Opens the outbox file for writing. A file that fails `PRAGMA integrity_check`, is empty (0
+ * bytes), is not a SQLite database, or belongs to another program is renamed aside with a
+ * timestamp, a fresh outbox is created and every row SQLite can still read from the old file is
+ * salvaged into it before anything new is written; the agent keeps running, and the caller logs
+ * and counts the recovery. A hot WAL is read before SQLite opens the file, because SQLite drops
+ * every commit after a damaged WAL frame without a word (wal-check.ts).
  */
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Logger } from '../log/logger.js';
 import { AgentError, describeError } from '../errors/agent-error.js';
 import { outboxErrors } from './errors.js';
 import type { OutboxSynchronous } from './options.js';
+import { salvageInto, type SalvageResult } from './salvage.js';
 import { applySchema, foreignFileProblem, OUTBOX_SCHEMA_VERSION, schemaVersion } from './schema.js';
+import { checkWal, type WalCheck } from './wal-check.js';
 
-/** What happened to an unusable database found at start. */
+/**
+ * What happened to a damaged or missing store found at start. `SqliteOutbox` completes the loss
+ * figures once it has compared the store with the seq high-water mark (seq-continuity.ts).
+ */
 export interface OutboxRecovery {
-  /** Why the old file could not be used (integrity_check output or the SQLite error). */
+  /** What was wrong: integrity_check output, the SQLite error, an empty file, a damaged WAL, a missing file. */
   reason: string;
-  /** Where the old file now is; its -wal file, if any, sits beside it with the same name. */
-  movedTo: string;
+  /** Where the old file now is (its -wal beside it with the same name); null when nothing was moved (a damaged WAL, a missing file). */
+  movedTo: string | null;
+  /** True when a new outbox replaced the old file (counted as edge_agent_outbox_recreated_total). */
+  recreated: boolean;
   atMs: number;
+  /** Rows copied from the old file into the new outbox (pending and retained rows). */
+  salvagedRows: number;
+  /** Dead letters copied from the old file. */
+  salvagedDeadLetters: number;
+  /** Rows of the old file SQLite could not read. */
+  unreadableRows: number;
+  /** Results known to be lost (unreadable rows, and commits the seq mark proves but the store lacks). */
+  lostRows: number;
+  /** Drop records (reason storeLost) written to tell the subscriber; one per stream that lost seqs. */
+  dropRecords: number;
+  /** The device seq the outbox goes on from (the next result gets one more). */
+  seqResumedFrom: number;
 }
 
 /** An open, schema-ready outbox database and what was done to get there. */
 export interface OpenedOutboxDatabase {
   db: Database.Database;
-  /** Non-null when a corrupt or foreign file was moved aside; log it loudly and count it. */
+  /** Non-null when the store was damaged, replaced or missing; log it loudly and count it. */
   recovery: OutboxRecovery | null;
+  /** What salvage read from the quarantined file, when one was moved aside. */
+  salvage: SalvageResult | null;
+  /** What the WAL scan found, when the WAL lost commits. */
+  walLoss: WalCheck | null;
+}
+
+/** What the seq mark says about a store that should exist: a file that is gone while the mark shows seqs were handed out is a loss. */
+export interface ExpectedStore {
+  /** Highest seq the mark knows was committed, or 0 without a mark. */
+  markedSeq: number;
 }
 
 /** WAL files are truncated back to this size after a checkpoint; the space below it is reused. */
@@ -34,7 +65,7 @@ const journalSizeLimitBytes = 16 * 1024 * 1024;
 const cacheKiB = 2_000;
 
 /** Opens (creating when missing) the outbox at `path`, moving an unusable file aside first. */
-export function openOutboxDatabase(path: string, synchronous: OutboxSynchronous, logger: Logger, nowMs: number): OpenedOutboxDatabase {
+export function openOutboxDatabase(path: string, synchronous: OutboxSynchronous, nowMs: number, expected: ExpectedStore = { markedSeq: 0 }): OpenedOutboxDatabase {
   try {
     mkdirSync(dirname(path), { recursive: true });
   } catch (err) {
@@ -45,13 +76,22 @@ export function openOutboxDatabase(path: string, synchronous: OutboxSynchronous,
     );
   }
   let recovery: OutboxRecovery | null = null;
+  let walLoss: WalCheck | null = null;
   if (existsSync(path)) {
+    // Before any SQLite connection: opening the file replays the WAL and forgets what it dropped.
+    const wal = checkWal(path);
+    if (wal !== null && wal.problem !== null && wal.lostFrames > 0) {
+      walLoss = wal;
+      const keptAt = keepDamagedWal(path, nowMs);
+      recovery = newRecovery(`${wal.problem}${keptAt === null ? '' : `; the damaged WAL is kept as ${keptAt}`}`, null, false, nowMs);
+    }
     const problem = inspectExisting(path);
     if (problem !== null) {
-      recovery = { reason: problem, movedTo: moveAside(path, nowMs), atMs: nowMs };
-      logger.error({ event: 'outbox_recovered', path, movedTo: recovery.movedTo, reason: problem },
-        'outbox database was unusable; moved it aside and started a new, empty outbox');
+      const reason = recovery === null ? problem : `${problem}; ${recovery.reason}`;
+      recovery = newRecovery(reason, moveAside(path, nowMs), true, nowMs);
     }
+  } else if (expected.markedSeq > 0) {
+    recovery = newRecovery(`the outbox file is missing, but its seq mark shows results up to seq ${expected.markedSeq} were stored in it`, null, true, nowMs);
   }
   let db: Database.Database;
   try {
@@ -72,11 +112,42 @@ export function openOutboxDatabase(path: string, synchronous: OutboxSynchronous,
       err,
     );
   }
-  return { db, recovery };
+  let salvage: SalvageResult | null = null;
+  if (recovery?.movedTo != null) {
+    salvage = salvageInto(db, recovery.movedTo);
+    recovery.salvagedRows = salvage.rows;
+    recovery.salvagedDeadLetters = salvage.deadLetters;
+    recovery.unreadableRows = salvage.unreadableRows;
+    if (salvage.problem !== null) recovery.reason = `${recovery.reason}; nothing salvaged: ${salvage.problem}`;
+    else if (salvage.headerRebuilt) recovery.reason = `${recovery.reason}; read through a rebuilt header`;
+  }
+  return { db, recovery, salvage, walLoss };
+}
+
+function newRecovery(reason: string, movedTo: string | null, recreated: boolean, atMs: number): OutboxRecovery {
+  return { reason, movedTo, recreated, atMs, salvagedRows: 0, salvagedDeadLetters: 0, unreadableRows: 0, lostRows: 0, dropRecords: 0, seqResumedFrom: 0 };
+}
+
+/** Copies a WAL that lost commits beside the database before SQLite replays and discards it; null when the copy failed. */
+function keepDamagedWal(path: string, nowMs: number): string | null {
+  const target = `${path}-wal.damaged-${stamp(nowMs)}`;
+  try {
+    copyFileSync(`${path}-wal`, target);
+    return target;
+  } catch {
+    return null;
+  }
+}
+
+function stamp(nowMs: number): string {
+  return new Date(nowMs).toISOString().replace(/[:.]/g, '-');
 }
 
 /** Returns why the file at `path` cannot be used, or null when it is a healthy outbox. */
 function inspectExisting(path: string): string | null {
+  // SQLite takes a 0-byte file for a new database; for the outbox it is a store that lost
+  // everything (issue 12: 1,565 pending results gone with no log line).
+  if (statSync(path).size === 0) return 'the file is empty (0 bytes): whatever it held is gone';
   let db: Database.Database | null = null;
   try {
     db = new Database(path, { fileMustExist: true });
@@ -104,9 +175,9 @@ function inspectExisting(path: string): string | null {
 
 /** Renames the file (and its -wal) to `<path>.corrupt-<timestamp>` and removes the stale -shm. */
 function moveAside(path: string, nowMs: number): string {
-  const stamp = new Date(nowMs).toISOString().replace(/[:.]/g, '-');
-  let movedTo = `${path}.corrupt-${stamp}`;
-  for (let n = 1; existsSync(movedTo); n += 1) movedTo = `${path}.corrupt-${stamp}-${n}`;
+  const at = stamp(nowMs);
+  let movedTo = `${path}.corrupt-${at}`;
+  for (let n = 1; existsSync(movedTo); n += 1) movedTo = `${path}.corrupt-${at}-${n}`;
   try {
     renameSync(path, movedTo);
     if (existsSync(`${path}-wal`)) renameSync(`${path}-wal`, `${movedTo}-wal`);

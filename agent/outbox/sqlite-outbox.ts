@@ -14,12 +14,14 @@ import { consecutiveRuns } from './id-runs.js';
 import { dropOldest, type DropReason, type DropWhile } from './drop-oldest.js';
 import { encodeEntry, plannedBytes, withSeq, type EncodedEntry } from './encode-entry.js';
 import { outboxErrors } from './errors.js';
-import { openOutboxDatabase, type OutboxRecovery } from './open-database.js';
+import { openOutboxDatabase, type OpenedOutboxDatabase, type OutboxRecovery } from './open-database.js';
 import { resolveOutboxOptions, type ResolvedOutboxOptions, type SqliteOutboxOptions } from './options.js';
 import type { Outbox, OutboxEntry, OutboxRow, OutboxRowKind, OutboxStatus } from './outbox.js';
 import { rowChecksum } from './row-checksum.js';
 import { deliveredThrough, pendingTotals, readStatus, selectPending, type CorruptRow } from './rows.js';
-import { streamCounterName } from './schema.js';
+import { dropCounterName, streamCounterName } from './schema.js';
+import { planContinuity, type ContinuityPlan } from './seq-continuity.js';
+import { emptySeqMark, readSeqMark, seqMarkPath, seqMarkReserveRows, writeSeqMark, type SeqMarkState } from './seq-mark.js';
 import { prepareStatements, type OutboxStatements } from './statements.js';
 
 /** Bytes reserved for the drop record itself when planning how much to drop. */
@@ -55,13 +57,21 @@ export class SqliteOutbox implements Outbox {
   /** Opens (or creates) the outbox; an unusable file is moved aside and reported in `recovery`. */
   static open(options: SqliteOutboxOptions): SqliteOutbox {
     const resolved = resolveOutboxOptions(options);
-    const { db, recovery } = openOutboxDatabase(resolved.path, resolved.synchronous, resolved.logger, resolved.now());
-    return new SqliteOutbox(resolved, db, recovery);
+    const mark = readSeqMark(resolved.path);
+    if (mark.problem !== null) {
+      resolved.logger.warn({ event: 'outbox_seq_mark_unusable', path: seqMarkPath(resolved.path), problem: mark.problem }, 'the outbox seq mark cannot be read; seq goes on from the database alone');
+    }
+    const opened = openOutboxDatabase(resolved.path, resolved.synchronous, resolved.now(), { markedSeq: mark.state?.seq.committed ?? 0 });
+    return new SqliteOutbox(resolved, opened, mark.state);
   }
 
   /** The database file. */
   readonly path: string;
-  /** Non-null when a corrupt or foreign file was moved aside at open: log loudly, count in metrics. */
+  /**
+   * Non-null when the store was damaged, replaced or found short of rows at open (a corrupt,
+   * empty or foreign file moved aside and salvaged, a WAL that lost commits, a missing file, or
+   * fewer rows than the seq mark proves): log loudly, count in metrics.
+   */
   readonly recovery: OutboxRecovery | null;
 
   private readonly st: OutboxStatements;
@@ -89,14 +99,25 @@ export class SqliteOutbox implements Outbox {
   private closed = false;
   /** SQLite's data_version as last seen: it changes when another connection (`outbox requeue`) commits. */
   private dataVersion = 0;
+  /** The seq high-water mark as last written beside the database (seq-mark.ts). */
+  private mark: SeqMarkState;
+  /** Highest seq and stream seqs known committed, for the mark's `committed` values. */
+  private committedSeq = 0;
+  private readonly committedStreams = new Map<string, number>();
+  /** Rows inserted by the transaction in progress; folded into the committed values once it commits. */
+  private insertedInTransaction: OutboxRow[] = [];
+  private markFailureLogged = false;
+  private readonly db: Database;
 
   private constructor(
     private readonly o: ResolvedOutboxOptions,
-    private readonly db: Database,
-    recovery: OutboxRecovery | null,
+    opened: OpenedOutboxDatabase,
+    mark: SeqMarkState | null,
   ) {
+    const db = opened.db;
+    this.db = db;
     this.path = o.path;
-    this.recovery = recovery;
+    this.mark = mark ?? emptySeqMark();
     this.st = prepareStatements(db);
     this.pageSize = db.pragma('page_size', { simple: true }) as number;
     this.deliveredThrough = deliveredThrough(db);
@@ -104,6 +125,139 @@ export class SqliteOutbox implements Outbox {
     this.dataVersion = this.readDataVersion();
     this.reserve = new DiskReserve(o.path, o.diskReserveBytes, o.logger);
     this.reserve.claim();
+    this.recovery = this.settleSequence(opened, mark);
+  }
+
+  /**
+   * Before anything new is written: compares the store with the seq mark, moves the counters on
+   * past every number the store may have lost, writes one storeLost drop record per stream that
+   * lost numbers, logs one line with the counts, and writes the mark afresh. Returns the
+   * completed recovery (non-null also when only the mark showed rows missing).
+   */
+  private settleSequence(opened: OpenedOutboxDatabase, mark: SeqMarkState | null): OutboxRecovery | null {
+    let recovery = opened.recovery;
+    const plan = planContinuity(this.db, { mark, damage: recovery?.reason ?? null, salvage: opened.salvage, walLostFrames: opened.walLoss?.lostFrames ?? 0 });
+    if (plan.lossReason !== null && recovery === null) {
+      const now = this.o.now();
+      recovery = { reason: plan.lossReason, movedTo: null, recreated: false, atMs: now, salvagedRows: 0, salvagedDeadLetters: 0, unreadableRows: 0, lostRows: 0, dropRecords: 0, seqResumedFrom: 0 };
+    }
+    const now = this.o.now();
+    this.db.transaction(() => {
+      this.db.prepare("UPDATE counters SET value = max(value, ?) WHERE name = 'seq'").run(plan.seq);
+      const setStream = this.db.prepare('INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = max(value, excluded.value)');
+      for (const [topic, value] of plan.streams) setStream.run(streamCounterName(topic), value);
+      // A salvaged store keeps its history: drop counts by reason and corrupt rows seen.
+      for (const [name, value] of opened.salvage?.counters ?? []) {
+        if (name.startsWith('dropped.') || name === 'corruptRows') this.st.addCounter.run(name, value);
+      }
+      if (plan.lossReason !== null) this.writeStoreLostRecords(plan, now);
+    }).immediate();
+    this.noteCommitted();
+    this.reloadTotals();
+    const counters = this.readCounters();
+    this.committedSeq = counters.seq;
+    for (const [topic, value] of counters.streams) this.committedStreams.set(topic, value);
+    this.writeMark(counters.seq + seqMarkReserveRows, new Map([...counters.streams].map(([topic, value]) => [topic, value + seqMarkReserveRows])));
+    if (recovery !== null) {
+      recovery.lostRows = plan.knownLostRows;
+      recovery.dropRecords = plan.lossReason === null ? 0 : plan.lostStreams.length;
+      recovery.seqResumedFrom = plan.seq;
+      this.o.logger.error(
+        { event: 'outbox_recovered', path: this.path, ...recovery, lostSeqRange: plan.lostSeqRange, lostStreams: plan.lostStreams },
+        recovery.movedTo !== null
+          ? `outbox store was unusable: moved aside, ${recovery.salvagedRows} rows salvaged, ${recovery.unreadableRows} unreadable, ${recovery.dropRecords} storeLost drop records written, seq goes on after ${plan.seq}`
+          : `outbox store lost rows: ${recovery.lostRows} known lost, ${recovery.dropRecords} storeLost drop records written, seq goes on after ${plan.seq}`,
+      );
+      if (plan.knownLostRows > 0 && this.o.onDropped !== null) {
+        try {
+          this.o.onDropped('storeLost', plan.knownLostRows);
+        } catch (err) {
+          this.o.logger.warn({ event: 'outbox_observer_failed', path: this.path, err: describeError(err) }, 'the onDropped observer threw');
+        }
+      }
+    }
+    return recovery;
+  }
+
+  /** Inside the settling transaction: one storeLost drop record per stream that lost stream seqs. */
+  private writeStoreLostRecords(plan: ContinuityPlan, now: number): void {
+    const seqRange = plan.lostSeqRange ?? { first: plan.seq, last: plan.seq };
+    for (const lost of plan.lostStreams) {
+      const payload = {
+        ...this.o.dropRecordFields,
+        type: 'outbox.drop',
+        reason: 'storeLost',
+        stream: lost.topic,
+        droppedRows: lost.knownLostRows,
+        droppedBytes: 0,
+        firstSeq: seqRange.first,
+        lastSeq: seqRange.last,
+        firstStreamSeq: lost.firstStreamSeq,
+        lastStreamSeq: lost.lastStreamSeq,
+        droppedByReason: { storeLost: lost.knownLostRows },
+        droppedAt: new Date(now).toISOString(),
+      };
+      this.insertRow(ulid(), this.o.dropTopic ?? lost.topic, (seq, streamSeq) => JSON.stringify({ ...payload, seq, streamSeq }), 'drop', now);
+    }
+    if (plan.knownLostRows > 0) this.st.addCounter.run(dropCounterName('storeLost'), plan.knownLostRows);
+  }
+
+  /** The device counter and every topic's counter, as stored. */
+  private readCounters(): { seq: number; streams: Map<string, number> } {
+    const seq = (this.db.prepare("SELECT value FROM counters WHERE name = 'seq'").pluck().get() as number | undefined) ?? 0;
+    const streams = new Map<string, number>();
+    for (const r of this.db.prepare("SELECT substr(name, 11) AS topic, value FROM counters WHERE name LIKE 'streamSeq:%'").all() as { topic: string; value: number }[]) {
+      streams.set(r.topic, r.value);
+    }
+    return { seq, streams };
+  }
+
+  /**
+   * Inside an insert: makes sure the mark covers `seq` and the topic's `streamSeq` before they
+   * are handed out, reserving `seqMarkReserveRows` more. A mark that cannot be written (a full
+   * disk) is logged once and tried again at the next insert; the insert goes on, since refusing
+   * results would lose more than a stale mark risks.
+   */
+  private reserveSeq(seq: number, topic: string, streamSeq: number): void {
+    const seqShort = seq > this.mark.seq.reserved;
+    const streamShort = streamSeq > (this.mark.streams[topic]?.reserved ?? 0);
+    if (!seqShort && !streamShort) return;
+    const streams = new Map<string, number>();
+    if (streamShort) streams.set(topic, streamSeq + seqMarkReserveRows);
+    this.writeMark(seqShort ? seq + seqMarkReserveRows : this.mark.seq.reserved, streams);
+  }
+
+  /**
+   * Writes the mark: committed values as known, the device reservation `reservedSeq`, and per
+   * topic the reservation in `reservedStreams` (others keep theirs, never below committed).
+   */
+  private writeMark(reservedSeq: number, reservedStreams: Map<string, number>): void {
+    const next: SeqMarkState = { seq: { committed: this.committedSeq, reserved: Math.max(reservedSeq, this.committedSeq) }, streams: {} };
+    const topics = new Set([...Object.keys(this.mark.streams), ...this.committedStreams.keys(), ...reservedStreams.keys()]);
+    for (const topic of topics) {
+      const committed = this.committedStreams.get(topic) ?? this.mark.streams[topic]?.committed ?? 0;
+      const reserved = reservedStreams.get(topic) ?? this.mark.streams[topic]?.reserved ?? committed;
+      next.streams[topic] = { committed, reserved: Math.max(committed, reserved) };
+    }
+    try {
+      writeSeqMark(this.path, next);
+      this.mark = next;
+      this.markFailureLogged = false;
+    } catch (err) {
+      if (!this.markFailureLogged) {
+        this.markFailureLogged = true;
+        this.o.logger.error({ event: 'outbox_seq_mark_failed', path: seqMarkPath(this.path), err: describeError(err) }, 'could not write the outbox seq mark; results are still stored, and the mark is tried again at the next insert');
+      }
+    }
+  }
+
+  /** After a commit: the rows it inserted count as committed for the mark. */
+  private noteCommitted(): void {
+    for (const row of this.insertedInTransaction) {
+      this.committedSeq = Math.max(this.committedSeq, row.seq);
+      if (row.streamSeq !== null) this.committedStreams.set(row.topic, Math.max(this.committedStreams.get(row.topic) ?? 0, row.streamSeq));
+    }
+    this.insertedInTransaction = [];
   }
 
   /** Stores one result; throws EDGE_OUTBOX_DISK_FULL, _DUPLICATE_RESULT, _INVALID_ENTRY or _WRITE_FAILED. */
@@ -295,7 +449,7 @@ export class SqliteOutbox implements Outbox {
     return deleted;
   }
 
-  /** Closes the database (SQLite checkpoints the WAL into the main file). Safe to call twice. */
+  /** Closes the database (SQLite checkpoints the WAL into the main file) and writes the exact seq mark. Safe to call twice. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -304,7 +458,19 @@ export class SqliteOutbox implements Outbox {
     } catch {
       // Only a planner hint; a full disk must not stop the close.
     }
+    let counters: { seq: number; streams: Map<string, number> } | null = null;
+    try {
+      counters = this.readCounters();
+    } catch {
+      // Unreadable at close: the mark written at the last reservation still bounds every seq.
+    }
     this.db.close();
+    if (counters !== null) {
+      // Exact after a clean close, so a store lost before the next start is covered to the row.
+      this.committedSeq = Math.max(this.committedSeq, counters.seq);
+      for (const [topic, value] of counters.streams) this.committedStreams.set(topic, Math.max(this.committedStreams.get(topic) ?? 0, value));
+      this.writeMark(this.committedSeq, this.committedStreams);
+    }
   }
 
   private insertEntries(encoded: readonly EncodedEntry[]): OutboxRow[] {
@@ -319,6 +485,7 @@ export class SqliteOutbox implements Outbox {
         return encoded.map((e) => this.insertRow(e.resultId, e.topic, (seq, streamSeq) => withSeq(e, seq, streamSeq), 'result', now));
       })
       .immediate();
+    this.noteCommitted();
     this.logDrops();
     if (this.walTight) this.checkpointQuietly();
     this.maybePrune(now);
@@ -329,13 +496,16 @@ export class SqliteOutbox implements Outbox {
   private insertRow(resultId: string, topic: string, payloadFor: (seq: number, streamSeq: number) => string, kind: OutboxRowKind, now: number): OutboxRow {
     const seq = (this.st.nextSeq.get() as { value: number }).value;
     const streamSeq = (this.st.nextStreamSeq.get(streamCounterName(topic)) as { value: number }).value;
+    this.reserveSeq(seq, topic, streamSeq);
     const payload = payloadFor(seq, streamSeq);
     const bytes = Buffer.byteLength(payload, 'utf8');
     const checksum = rowChecksum({ seq, streamSeq, topic, resultId, payload });
     const info = this.st.insert.run(resultId, seq, topic, payload, now, bytes, kind, checksum, streamSeq);
     this.pendingRows += 1;
     this.pendingBytes += bytes;
-    return { id: Number(info.lastInsertRowid), resultId, seq, streamSeq, topic, payload, createdAtMs: now, bytes, state: 'pending', attempts: 0, kind };
+    const row: OutboxRow = { id: Number(info.lastInsertRowid), resultId, seq, streamSeq, topic, payload, createdAtMs: now, bytes, state: 'pending', attempts: 0, kind };
+    this.insertedInTransaction.push(row);
+    return row;
   }
 
   /** Inside the insert transaction: makes room for `rows` new rows of `bytes` under every limit. */
@@ -423,6 +593,7 @@ export class SqliteOutbox implements Outbox {
     try {
       const now = this.o.now();
       this.db.transaction(() => this.keepWithinDisk(now, bytes, 'diskFull')).immediate();
+      this.noteCommitted();
       this.logDrops();
     } catch (err) {
       this.afterFailedTransaction();
@@ -561,6 +732,7 @@ export class SqliteOutbox implements Outbox {
 
   private afterFailedTransaction(): void {
     this.dropsInTransaction = [];
+    this.insertedInTransaction = [];
     this.reloadTotals();
   }
 

@@ -19,8 +19,10 @@ t.test('a file that is not a database is moved aside and a fresh outbox created'
   t.not(outbox.recovery, null);
   t.match(outbox.recovery?.reason, /not a database/);
   t.equal(outbox.recovery?.movedTo, join(dir, 'outbox.sqlite.corrupt-2026-01-02T03-04-05-678Z'));
-  t.match(readFileSync(outbox.recovery!.movedTo, 'utf8'), /^this is not SQLite/, 'the old bytes are kept for inspection');
-  t.equal(outbox.enqueue(entry(1)).seq, 1, 'the new outbox works');
+  t.match(readFileSync(outbox.recovery!.movedTo!, 'utf8'), /^this is not SQLite/, 'the old bytes are kept for inspection');
+  // Nothing tells how far seq went (no mark beside it, nothing readable): it jumps 1,000 ahead
+  // rather than restart at 1 over numbers a subscriber may have seen.
+  t.equal(outbox.enqueue(entry(1)).seq, 1001, 'the new outbox works, seq 1,000 ahead');
   t.equal(integrityCheck(join(dir, 'outbox.sqlite')), 'ok');
 });
 
@@ -41,9 +43,12 @@ t.test('a database failing integrity_check is moved aside', async (t) => {
   const reopened = openOutbox(dir);
   t.teardown(() => reopened.close());
   t.not(reopened.recovery, null);
-  t.ok(existsSync(reopened.recovery!.movedTo));
-  t.equal(reopened.status().pendingRows, 0, 'starts empty');
-  t.equal(reopened.enqueue(entry(1)).seq, 1);
+  t.ok(existsSync(reopened.recovery!.movedTo!));
+  const { salvagedRows, unreadableRows, dropRecords } = reopened.recovery!;
+  t.ok(salvagedRows > 0 && unreadableRows > 0, `readable rows salvaged (${salvagedRows}), unreadable ones counted (${unreadableRows})`);
+  t.equal(salvagedRows + unreadableRows, 300, 'every old row is salvaged or counted unreadable');
+  t.equal(reopened.status().pendingRows, salvagedRows + dropRecords, 'the salvaged rows and the drop record are pending');
+  t.equal(reopened.enqueue(entry(1000)).seq, 300 + dropRecords + 1, 'seq goes on above the old store');
   t.equal(integrityCheck(path), 'ok');
 });
 
@@ -56,7 +61,7 @@ t.test('a SQLite file of another program is moved aside, not reused', async (t) 
   const outbox = openOutbox(dir);
   t.teardown(() => outbox.close());
   t.match(outbox.recovery?.reason, /not an edge-agent outbox/);
-  const moved = new Database(outbox.recovery!.movedTo, { readonly: true });
+  const moved = new Database(outbox.recovery!.movedTo!, { readonly: true });
   t.same(moved.prepare('SELECT body FROM notes').all(), [{ body: 'keep me' }]);
   moved.close();
   t.same(readdirSync(dir).filter((f) => f.includes('corrupt')).length, 1);
