@@ -51,6 +51,19 @@ const cameraModelSchema = {
       default: 0.5,
       description: 'Score threshold the decoder applies before non-maximum suppression.',
     },
+    classes: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      minItems: 1,
+      maxItems: 1000,
+      description: "Keep only these labels of the model's (e.g. `[person, car]`), in detections and in a classifier's classes; absent: every label.",
+    },
+    classThresholds: {
+      type: 'object',
+      properties: {},
+      additionalProperties: { type: 'number', minimum: 0, maximum: 1 },
+      description: 'A score threshold per label (e.g. `{person: 0.6, car: 0.4}`), used instead of `threshold` for that label; labels not named use `threshold`.',
+    },
     report: reportSchema,
   },
 } as const;

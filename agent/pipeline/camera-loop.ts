@@ -16,6 +16,7 @@ import type { Logger } from '../log/logger.js';
 import { LogThrottle } from '../log/throttle.js';
 import type { ResultRecord } from '../results/result-record.js';
 import type { ChangeGate } from './change-gate.js';
+import { decodeThreshold, keepClasses, type ClassFilter } from '../postprocess/class-filter.js';
 import { pipelineErrors } from './errors.js';
 import type { ReportPolicy } from './report-policy.js';
 
@@ -23,6 +24,8 @@ import type { ReportPolicy } from './report-policy.js';
 export interface CameraModel {
   id: string;
   threshold: number;
+  /** Labels kept and per-label thresholds; absent keeps every label at `threshold`. */
+  classFilter?: ClassFilter | undefined;
   policy: ReportPolicy;
   /** Topic the kept results go to. */
   topic: string;
@@ -229,7 +232,7 @@ export class CameraLoop {
 
   private async inferWithTimeout(model: CameraModel, frame: Frame): Promise<ResultRecord> {
     const runner = this.o.runners.get(model.id);
-    const call = runner.infer(frame, model.threshold);
+    const call = runner.infer(frame, decodeThreshold(model.threshold, model.classFilter));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'stuck'>((resolve) => {
       timer = setTimeout(() => resolve('stuck'), this.o.stuckTimeoutMs);
@@ -239,7 +242,7 @@ export class CameraLoop {
       const latencyMs = winner.timing.preprocessMs + winner.timing.inferenceMs + winner.timing.postprocessMs;
       this.o.metrics.inferenceObserved(model.id, latencyMs / 1000);
       this.o.onInferred?.(model.id, latencyMs, winner.model.id);
-      return winner;
+      return keepClasses(winner, model.threshold, model.classFilter);
     }
     const givenUp = this.o.runners.givenUp(model.id);
     if (givenUp !== undefined) {

@@ -319,7 +319,7 @@ export class AgentRuntime {
         const kept = existing?.models.find((x) => x.id === m.id);
         const prevModel = before?.models.find((x) => x.id === m.id);
         const samePolicy = kept !== undefined && prevModel !== undefined && JSON.stringify(prevModel.report) === JSON.stringify(m.report);
-        return { id: m.id, threshold: m.threshold, policy: samePolicy ? kept.policy : new ReportPolicy(m.report), topic: m.topic };
+        return { id: m.id, threshold: m.threshold, classFilter: m.classFilter, policy: samePolicy ? kept.policy : new ReportPolicy(m.report), topic: m.topic };
       }),
       stuckTimeoutMs: resolveConfig(config).inference.timeoutMs,
     };

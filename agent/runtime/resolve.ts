@@ -12,6 +12,7 @@ import type { ConsoleSettings } from '../console/settings.js';
 import type { AgentConfig, CameraConfig } from '../config/schema.js';
 import type { ProviderName } from '../inference/providers.js';
 import { outboxPath } from '../outbox/paths.js';
+import type { ClassFilter } from '../postprocess/class-filter.js';
 import { renderTopic } from '../publish/topics.js';
 import { publishSettingsFor, type PublishSettings } from './publish-settings.js';
 import { sourceOptionsFor } from './source-options.js';
@@ -21,6 +22,8 @@ export interface CameraModelSettings {
   id: string;
   /** Score threshold the decoder applies before NMS. */
   threshold: number;
+  /** The labels kept and their own thresholds (`classes`, `classThresholds`). */
+  classFilter: ClassFilter;
   report: { policy: 'every' | 'on-change'; heartbeatSeconds: number; minScore: number };
   /** The results topic, rendered. */
   topic: string;
@@ -146,6 +149,7 @@ export function cameraSettingsFor(camera: CameraConfig, config: AgentConfig): Ca
     models: camera.models.map((m) => ({
       id: m.id,
       threshold: m.threshold,
+      classFilter: { classes: m.classes === undefined ? undefined : [...m.classes], thresholds: m.classThresholds === undefined ? undefined : { ...(m.classThresholds as Readonly<Record<string, number>>) } },
       report: { policy: m.report.policy, heartbeatSeconds: m.report.heartbeatSeconds, minScore: m.report.minScore },
       topic: renderTopic(config.publish.topics.results, { thingName, modelId: m.id }),
     })),
