@@ -17,16 +17,16 @@ const reportSchema = {
   description: 'When a result of this model is kept (stored in the outbox and published).',
   properties: {
     policy: {
-      enum: ['every', 'on-change'],
+      enum: ['every', 'on-change', 'events'],
       default: 'every',
-      description: '`every` keeps every result; `on-change` keeps one when the labels or their counts change, plus a heartbeat record.',
+      description: '`every` keeps every result; `on-change` keeps one when the labels or their counts change, plus a heartbeat record; `events` keeps no per-frame results but one event message when a tracked object starts, enters or leaves a zone, crosses a line, every `heartbeatSeconds` while it lasts, and when it ends (docs/events.md). `events` turns `tracking` on.',
     },
     heartbeatSeconds: {
       type: 'integer',
       minimum: 1,
       maximum: 2147483,
       default: 60,
-      description: 'With `on-change`: keep an unchanged result at least this often, so silence is never ambiguous.',
+      description: 'With `on-change`: keep an unchanged result at least this often, so silence is never ambiguous. With `events`: an `update` of each track at least this often while it lasts.',
     },
     minScore: {
       type: 'number',
@@ -35,6 +35,70 @@ const reportSchema = {
       default: 0,
       description: 'Detections below this score are left out of kept results (applied after `threshold`).',
     },
+  },
+} as const;
+
+const trackingSchema = {
+  type: 'object',
+  additionalProperties: false,
+  default: {},
+  description: 'The multi-object tracker of this model on this camera (docs/events.md): detections matched to tracks by IoU with a constant-velocity prediction, confident detections first. Confirmed tracks give detections a `trackId`.',
+  properties: {
+    enabled: { type: 'boolean', default: false, description: 'Track objects and add `trackId` to detections; always on with `report.policy: events`.' },
+    minHits: { type: 'integer', minimum: 1, maximum: 100, default: 3, description: 'Inferred frames an object must be matched in before its track is confirmed (gets an id, and an `events` start).' },
+    maxMissedFrames: { type: 'integer', minimum: 0, maximum: 1000, default: 5, description: 'A confirmed track with no match in this many inferred frames in a row ends. Frames the gate skipped do not count.' },
+    minIou: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.2, description: 'Least overlap (IoU) of a track\'s predicted box and a detection for them to be matched.' },
+    highScore: {
+      type: 'number',
+      minimum: 0,
+      maximum: 1,
+      default: 0.5,
+      description: 'Detections at or above this score start tracks and are matched first; weaker ones (between `threshold` and this) only keep existing tracks alive, as in ByteTrack. Set `threshold` below this to use them.',
+    },
+  },
+} as const;
+
+const normalizedPointSchema = {
+  type: 'array',
+  items: { type: 'number', minimum: 0, maximum: 1 },
+  minItems: 2,
+  maxItems: 2,
+} as const;
+
+const labelFilterSchema = {
+  type: 'array',
+  items: { type: 'string', minLength: 1 },
+  maxItems: 100,
+  description: 'Only objects with one of these labels count; absent: every label.',
+} as const;
+
+const zoneSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'polygon'],
+  properties: {
+    name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', description: 'Zone name in events (letters, digits, `_`, `.`, `-`).' },
+    polygon: {
+      type: 'array',
+      items: normalizedPointSchema,
+      minItems: 3,
+      maxItems: 64,
+      description: 'Corners `[x, y]` in normalized frame coordinates (0 to 1, y down). An object is in the zone when the bottom centre of its box is.',
+    },
+    labels: labelFilterSchema,
+    minDwellSeconds: { type: 'number', minimum: 0, maximum: 86400, default: 0, description: 'An object counts as having entered only after staying in the zone this long.' },
+  },
+} as const;
+
+const lineSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'from', 'to'],
+  properties: {
+    name: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', description: 'Line name in events (letters, digits, `_`, `.`, `-`).' },
+    from: { ...normalizedPointSchema, description: 'Start `[x, y]` of the line in normalized frame coordinates.' },
+    to: { ...normalizedPointSchema, description: 'End `[x, y]`. Crossing direction `forward` is `to - from` turned a quarter turn counter-clockwise on the image: left to right for a line drawn from top to bottom.' },
+    labels: labelFilterSchema,
   },
 } as const;
 
@@ -65,6 +129,7 @@ const cameraModelSchema = {
       description: 'A score threshold per label (e.g. `{person: 0.6, car: 0.4}`), used instead of `threshold` for that label; labels not named use `threshold`.',
     },
     report: reportSchema,
+    tracking: trackingSchema,
   },
 } as const;
 
@@ -166,18 +231,41 @@ const cameraSchema = {
       type: 'object',
       additionalProperties: false,
       default: {},
-      description: 'Skip inference on frames that barely differ from the last inferred one.',
+      description: 'Skip inference on frames where nothing moved (counted in `edge_agent_frames_skipped_total`).',
       properties: {
         enabled: { type: 'boolean', default: false, description: 'Turn the change gate on.' },
+        mode: {
+          enum: ['motion', 'mean'],
+          default: 'motion',
+          description: '`motion` infers a frame when one region of it moved (`minAreaPixels`), so a small object is seen; `mean` compares the mean difference of a 32x18 thumbnail of the whole frame with `threshold`, and misses objects smaller than a few percent of the frame.',
+        },
         threshold: {
           type: 'number',
           minimum: 0,
           maximum: 1,
           default: 0.02,
-          description: 'Mean absolute difference of small grayscale thumbnails, as a fraction of full scale (0 to 1), below which a frame is skipped.',
+          description: '`mean`: mean absolute difference of small grayscale thumbnails, as a fraction of full scale (0 to 1), below which a frame is skipped.',
+        },
+        analysisWidth: { type: 'integer', minimum: 16, maximum: 1920, default: 160, description: '`motion`: width in pixels of the grayscale image motion is measured on (the height keeps the aspect ratio).' },
+        pixelThreshold: { type: 'integer', minimum: 1, maximum: 255, default: 25, description: '`motion`: grey levels a pixel must differ from the background by to count as moving.' },
+        minAreaPixels: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 268435456,
+          default: 400,
+          description: '`motion`: least area, in source-frame pixels, of one connected moving region that makes a frame inferred (400 is 0.13 % of 640x480; a person covering 0.5 % moves about 1500).',
+        },
+        trackedIntervalMs: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 2147483647,
+          default: 2000,
+          description: '`motion`: while a tracker follows objects on this camera, infer a frame at least this often even without motion, so a standing object keeps its track and one that left ends it.',
         },
       },
     },
+    zones: { type: 'array', items: zoneSchema, maxItems: 100, default: [], description: 'Areas of the frame whose entries and exits tracked objects report (docs/events.md).' },
+    lines: { type: 'array', items: lineSchema, maxItems: 100, default: [], description: 'Lines whose crossings, by direction, tracked objects report (docs/events.md).' },
     models: { type: 'array', minItems: 1, items: cameraModelSchema, description: 'Models run on every frame of this camera, each with its own threshold and report policy.' },
   },
 } as const;

@@ -15,7 +15,8 @@ import type { RunnerPool } from './runner-pool.js';
 import type { Logger } from '../log/logger.js';
 import { LogThrottle } from '../log/throttle.js';
 import type { ResultRecord } from '../results/result-record.js';
-import type { ChangeGate } from './change-gate.js';
+import type { EventRecord } from '../results/event-record.js';
+import type { FrameGate } from './change-gate.js';
 import { decodeThreshold, keepClasses, type ClassFilter } from '../postprocess/class-filter.js';
 import { pipelineErrors } from './errors.js';
 import type { ReportPolicy } from './report-policy.js';
@@ -36,8 +37,8 @@ export interface CameraModel {
  * guard); the loop only knows that `keep` stores the record or throws.
  */
 export interface ResultStore {
-  /** Stores one kept record for `topic`; throws when it cannot (a full disk, a broken database). */
-  keep(record: ResultRecord, topic: string): void;
+  /** Stores one kept record or event for `topic`; throws when it cannot (a full disk, a broken database). */
+  keep(record: ResultRecord | EventRecord, topic: string): void;
 }
 
 /**
@@ -56,7 +57,7 @@ export interface CameraLoopOptions {
   source: FrameSource;
   /** Minimum time between two inferred frames. */
   intervalMs: number;
-  gate: ChangeGate | undefined;
+  gate: FrameGate | undefined;
   models: readonly CameraModel[];
   runners: RunnerPool;
   store: ResultStore;
@@ -125,6 +126,8 @@ export class CameraLoop {
     this.abort.abort();
     this.latest.close();
     await this.done;
+    // Every track that started gets its end, with reason `shutdown`.
+    for (const model of this.o.models) for (const event of model.policy.close(Date.now())) this.keepOne(event, model);
     await this.o.source.stop();
   }
 
@@ -142,7 +145,7 @@ export class CameraLoop {
   }
 
   /** The change gate in use, if any. */
-  get gate(): ChangeGate | undefined {
+  get gate(): FrameGate | undefined {
     return this.o.gate;
   }
 
@@ -187,8 +190,10 @@ export class CameraLoop {
     const seen: ResultRecord[] | undefined = tap === undefined ? undefined : [];
     if (gate !== undefined) {
       try {
-        const decision = await gate.check(frame.image);
+        const trackedObjects = models.reduce((n, m) => n + m.policy.trackedObjects, 0);
+        const decision = await gate.check(frame.image, { nowMs: Date.now(), trackedObjects });
         if (!decision.pass) {
+          for (const m of models) m.policy.skipped();
           this.counters.framesSkipped++;
           this.o.metrics.frameSkipped(this.name);
           tap?.offer(this.name, frame, true, []);
@@ -213,21 +218,26 @@ export class CameraLoop {
         continue;
       }
       seen?.push(record);
-      const { record: kept } = model.policy.apply(record, Date.now());
-      if (kept === undefined) continue;
-      try {
-        this.o.store.keep(kept, model.topic);
-      } catch (err) {
-        // A full disk or a broken database must not stop inference: count, log (bounded), go on.
-        this.counters.enqueueFailures++;
-        this.failure(err, { model: model.id }, 'result could not be stored');
-        continue;
-      }
-      this.counters.resultsKept++;
-      this.o.metrics.resultKept(this.name, model.id);
-      this.o.onKept?.(kept);
+      const { record: kept, events } = model.policy.apply(record, Date.now());
+      for (const event of events) this.keepOne(event, model);
+      if (kept !== undefined && this.keepOne(kept, model)) this.o.onKept?.(kept);
     }
     if (seen !== undefined) tap?.offer(this.name, frame, false, seen);
+  }
+
+  /** Stores one record or event; false when it could not be stored (counted and logged). */
+  private keepOne(kept: ResultRecord | EventRecord, model: CameraModel): boolean {
+    try {
+      this.o.store.keep(kept, model.topic);
+    } catch (err) {
+      // A full disk or a broken database must not stop inference: count, log (bounded), go on.
+      this.counters.enqueueFailures++;
+      this.failure(err, { model: model.id }, 'result could not be stored');
+      return false;
+    }
+    this.counters.resultsKept++;
+    this.o.metrics.resultKept(this.name, model.id);
+    return true;
   }
 
   private async inferWithTimeout(model: CameraModel, frame: Frame): Promise<ResultRecord> {

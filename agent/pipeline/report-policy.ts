@@ -1,44 +1,104 @@
 /**
- * Decides which results are kept (stored and published). `every` keeps all of them; `on-change`
- * keeps a result when the set of labels and their counts changes, plus a heartbeat result every
- * N seconds so a quiet camera is distinguishable from a dead one. `minScore` drops weak
- * detections from what is kept.
+ * Decides what is kept (stored and published) of each result. `every` keeps all of them;
+ * `on-change` keeps a result when the set of labels and their counts changes, plus a heartbeat
+ * result every N seconds so a quiet camera is distinguishable from a dead one; `events` keeps no
+ * result but the tracker's events (event-policy.ts). `minScore` drops weak detections from what
+ * is kept. With tracking on, detections of confirmed tracks carry their `trackId`.
  */
-import type { ResultRecord } from '../results/result-record.js';
+import type { EventRecord } from '../results/event-record.js';
+import { newResultId } from '../results/result-id.js';
+import type { DetectionRecord, ResultRecord } from '../results/result-record.js';
+import { EventPolicy } from './event-policy.js';
+import type { SceneSettings } from './scene.js';
+import { Tracker, type TrackerOptions } from './tracker.js';
+
+/** The tracker's settings (ids are made here). */
+export type TrackingSettings = Omit<TrackerOptions, 'newId'> & { enabled: boolean };
 
 /** The policy of one model on one camera. */
 export interface ReportPolicyOptions {
-  policy: 'every' | 'on-change';
+  policy: 'every' | 'on-change' | 'events';
   heartbeatSeconds: number;
   minScore: number;
+  /** Absent or disabled: no tracker, unless the policy is `events`. */
+  tracking?: TrackingSettings;
+  /** The camera's zones and lines (`events`). */
+  scene?: SceneSettings;
 }
 
 /** Why a result was kept, or `skip`. */
-export type ReportDecision = 'every' | 'changed' | 'heartbeat' | 'skip';
+export type ReportDecision = 'every' | 'changed' | 'heartbeat' | 'events' | 'skip';
 
-/** Per model and camera; remembers the last kept signature. */
+/** What the loop does with one result: keep `record` if set, and keep every event. */
+export interface ReportOutcome {
+  decision: ReportDecision;
+  record: ResultRecord | undefined;
+  events: EventRecord[];
+}
+
+const DEFAULT_TRACKING: TrackingSettings = { enabled: false, minHits: 3, maxMissedFrames: 5, minIou: 0.2, highScore: 0.5 };
+
+/** Per model and camera; remembers the last kept signature, and the tracks. */
 export class ReportPolicy {
   private readonly options: ReportPolicyOptions;
   private lastSignature: string | undefined;
   private lastKeptMs = -Infinity;
+  private readonly tracker: Tracker | undefined;
+  private readonly events: EventPolicy | undefined;
 
   constructor(options: ReportPolicyOptions) {
     this.options = options;
+    const tracking = options.tracking ?? DEFAULT_TRACKING;
+    if (tracking.enabled || options.policy === 'events') {
+      this.tracker = new Tracker({ ...tracking, newId: () => newResultId() });
+    }
+    if (options.policy === 'events') this.events = new EventPolicy(options.scene ?? { zones: [], lines: [] }, options.heartbeatSeconds * 1000, () => newResultId());
   }
 
-  /** Filters by minScore and decides; returns the record to keep (filtered) or undefined. */
-  apply(record: ResultRecord, nowMs: number): { decision: ReportDecision; record: ResultRecord | undefined } {
-    const filtered = this.filter(record);
+  /** Objects the tracker follows now (tentative or confirmed); 0 without a tracker. */
+  get trackedObjects(): number {
+    return this.tracker?.size ?? 0;
+  }
+
+  /** A frame the gate skipped because nothing moved: tracks stand still. */
+  skipped(): void {
+    this.tracker?.still();
+  }
+
+  /** Tracks, filters by minScore and decides; returns the record to keep (filtered) or undefined, and any events. */
+  apply(record: ResultRecord, nowMs: number): ReportOutcome {
+    const { tracked, events } = this.track(record);
+    const filtered = this.filter(tracked);
+    if (this.options.policy === 'events') return { decision: events.length > 0 ? 'events' : 'skip', record: undefined, events };
     const signature = signatureOf(filtered);
     let decision: ReportDecision;
     if (this.options.policy === 'every') decision = 'every';
     else if (signature !== this.lastSignature) decision = 'changed';
     else if (nowMs - this.lastKeptMs >= this.options.heartbeatSeconds * 1000) decision = 'heartbeat';
     else decision = 'skip';
-    if (decision === 'skip') return { decision, record: undefined };
+    if (decision === 'skip') return { decision, record: undefined, events };
     this.lastSignature = signature;
     this.lastKeptMs = nowMs;
-    return { decision, record: filtered };
+    return { decision, record: filtered, events };
+  }
+
+  /** `end` events (reason `shutdown`) for every open track; the tracker starts afresh. */
+  close(nowMs: number): EventRecord[] {
+    const ended = this.tracker?.endAll() ?? [];
+    return this.events?.endAll(ended, 'shutdown', nowMs) ?? [];
+  }
+
+  private track(record: ResultRecord): { tracked: ResultRecord; events: EventRecord[] } {
+    if (this.tracker === undefined || !('detections' in record)) return { tracked: record, events: [] };
+    const atMs = Date.parse(record.frame.capturedAt);
+    const step = this.tracker.update(record.detections, atMs);
+    const detections = record.detections.map((d, i) => {
+      const trackId = step.trackIds[i];
+      return trackId === undefined ? d : { ...d, trackId };
+    });
+    const tracked: DetectionRecord = { ...record, detections };
+    const events = this.events?.observe(step, { deviceId: record.deviceId, camera: record.frame.source, model: record.model, atMs, width: record.frame.width, height: record.frame.height }) ?? [];
+    return { tracked, events };
   }
 
   private filter(record: ResultRecord): ResultRecord {

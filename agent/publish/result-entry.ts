@@ -3,11 +3,12 @@
  * ResultRecord into an OutboxEntry, so the image-bytes rule cannot be bypassed.
  */
 import type { OutboxEntry } from '../outbox/outbox.js';
+import type { EventRecord } from '../results/event-record.js';
 import type { ResultRecord } from '../results/result-record.js';
 import { assertNoImageBytes } from './payload-guard.js';
 
-/** Builds the outbox entry for one record; throws EDGE_PUBLISH_IMAGE_BYTES if it carries binary data. */
-export function resultEntry(record: ResultRecord, topic: string): OutboxEntry {
+/** Builds the outbox entry for one record or event; throws EDGE_PUBLISH_IMAGE_BYTES if it carries binary data. */
+export function resultEntry(record: ResultRecord | EventRecord, topic: string): OutboxEntry {
   assertNoImageBytes(record);
   return { resultId: record.resultId, topic, payload: { ...record } };
 }

@@ -28,6 +28,8 @@ export interface Detection {
   box: Box;
   /** Keypoints such as YuNet's five face landmarks (eyes, nose tip, mouth corners). */
   landmarks?: Point[];
+  /** The confirmed track this detection belongs to, when the model's tracker is on (docs/events.md). */
+  trackId?: string;
 }
 
 /** One class of a classification result. */

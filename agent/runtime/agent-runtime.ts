@@ -18,7 +18,7 @@ import { observeRaisedErrors } from '../errors/agent-error.js';
 import type { Logger } from '../log/logger.js';
 import { openModelStore } from '../models/model-store.js';
 import { SqliteOutbox } from '../outbox/index.js';
-import { ChangeGate } from '../pipeline/change-gate.js';
+import { createGate } from '../pipeline/create-gate.js';
 import { CameraLoop, type CameraLoopSettings } from '../pipeline/camera-loop.js';
 import { ReportPolicy } from '../pipeline/report-policy.js';
 import { resultEntry } from '../publish/result-entry.js';
@@ -309,17 +309,19 @@ export class AgentRuntime {
     const settings = cameraSettingsFor(camera, config);
     const before = previous === undefined ? undefined : cameraSettingsFor(previous, config);
     const existing = previous === undefined ? undefined : this.loops.get(camera.name);
-    const threshold = settings.changeGateThreshold;
+    const gate = settings.gate;
     return {
       intervalMs: settings.intervalMs,
       // Keep a gate (and its reference frame) when its settings did not change.
-      gate: threshold === undefined ? undefined : before?.changeGateThreshold === threshold && existing?.gate !== undefined ? existing.gate : new ChangeGate(threshold),
+      gate: gate === undefined ? undefined : JSON.stringify(before?.gate) === JSON.stringify(gate) && existing?.gate !== undefined ? existing.gate : createGate(gate),
       models: settings.models.map((m) => {
         // A policy keeps its memory of the last kept result unless the policy itself changed.
         const kept = existing?.models.find((x) => x.id === m.id);
         const prevModel = before?.models.find((x) => x.id === m.id);
-        const samePolicy = kept !== undefined && prevModel !== undefined && JSON.stringify(prevModel.report) === JSON.stringify(m.report);
-        return { id: m.id, threshold: m.threshold, classFilter: m.classFilter, policy: samePolicy ? kept.policy : new ReportPolicy(m.report), topic: m.topic };
+        // Tracks and events depend on the tracker's settings and the camera's zones and lines too.
+        const policyKey = (x: typeof m, scene: unknown) => JSON.stringify([x.report, x.tracking, scene]);
+        const samePolicy = kept !== undefined && prevModel !== undefined && policyKey(prevModel, before?.scene) === policyKey(m, settings.scene);
+        return { id: m.id, threshold: m.threshold, classFilter: m.classFilter, policy: samePolicy ? kept.policy : new ReportPolicy({ ...m.report, tracking: m.tracking, scene: settings.scene }), topic: m.topic };
       }),
       stuckTimeoutMs: resolveConfig(config).inference.timeoutMs,
     };

@@ -13,6 +13,9 @@ import type { AgentConfig, CameraConfig } from '../config/schema.js';
 import type { ProviderName } from '../inference/providers.js';
 import { outboxPath } from '../outbox/paths.js';
 import type { ClassFilter } from '../postprocess/class-filter.js';
+import type { GateSettings } from '../pipeline/create-gate.js';
+import type { TrackingSettings } from '../pipeline/report-policy.js';
+import type { SceneSettings } from '../pipeline/scene.js';
 import { renderTopic } from '../publish/topics.js';
 import { publishSettingsFor, type PublishSettings } from './publish-settings.js';
 import { sourceOptionsFor } from './source-options.js';
@@ -24,7 +27,9 @@ export interface CameraModelSettings {
   threshold: number;
   /** The labels kept and their own thresholds (`classes`, `classThresholds`). */
   classFilter: ClassFilter;
-  report: { policy: 'every' | 'on-change'; heartbeatSeconds: number; minScore: number };
+  report: { policy: 'every' | 'on-change' | 'events'; heartbeatSeconds: number; minScore: number };
+  /** The tracker (on with `tracking.enabled` or `report.policy: events`). */
+  tracking: TrackingSettings;
   /** The results topic, rendered. */
   topic: string;
 }
@@ -37,8 +42,10 @@ export interface CameraSettings {
   sourceKey: string;
   /** Minimum ms between two inferred frames. */
   intervalMs: number;
-  /** The change gate's threshold, or undefined when the gate is off. */
-  changeGateThreshold: number | undefined;
+  /** The gate in front of inference, or undefined when it is off. */
+  gate: GateSettings | undefined;
+  /** Zones and lines the `events` policy reports on. */
+  scene: SceneSettings;
   models: CameraModelSettings[];
   /** A camera with no frame for this long is reported not ready. */
   staleAfterMs: number;
@@ -145,14 +152,34 @@ export function cameraSettingsFor(camera: CameraConfig, config: AgentConfig): Ca
     // From the resolved options, so a change of a key the source does not use restarts nothing.
     sourceKey: JSON.stringify(source),
     intervalMs,
-    changeGateThreshold: camera.changeGate.enabled ? camera.changeGate.threshold : undefined,
+    gate: gateSettingsFor(camera),
+    scene: sceneSettingsFor(camera),
     models: camera.models.map((m) => ({
       id: m.id,
       threshold: m.threshold,
       classFilter: { classes: m.classes === undefined ? undefined : [...m.classes], thresholds: m.classThresholds === undefined ? undefined : { ...(m.classThresholds as Readonly<Record<string, number>>) } },
       report: { policy: m.report.policy, heartbeatSeconds: m.report.heartbeatSeconds, minScore: m.report.minScore },
+      tracking: { enabled: m.tracking.enabled, minHits: m.tracking.minHits, maxMissedFrames: m.tracking.maxMissedFrames, minIou: m.tracking.minIou, highScore: m.tracking.highScore },
       topic: renderTopic(config.publish.topics.results, { thingName, modelId: m.id }),
     })),
     staleAfterMs: Math.max(camera.source.stallTimeoutMs, 2 * intervalMs),
+  };
+}
+
+/** The gate of one camera; every key is read whichever the mode, so none goes unnoticed. */
+function gateSettingsFor(camera: CameraConfig): GateSettings | undefined {
+  const g = camera.changeGate;
+  const motion = { analysisWidth: g.analysisWidth, pixelThreshold: g.pixelThreshold, minAreaPixels: g.minAreaPixels, trackedIntervalMs: g.trackedIntervalMs };
+  const threshold = g.threshold;
+  if (!g.enabled) return undefined;
+  return g.mode === 'mean' ? { mode: 'mean', threshold } : { mode: 'motion', ...motion };
+}
+
+/** Zones and lines of one camera, as the event policy uses them. */
+function sceneSettingsFor(camera: CameraConfig): SceneSettings {
+  const point = (p: readonly number[]): readonly [number, number] => [p[0] ?? 0, p[1] ?? 0];
+  return {
+    zones: camera.zones.map((z) => ({ name: z.name, polygon: z.polygon.map(point), labels: z.labels === undefined ? undefined : [...z.labels], minDwellMs: z.minDwellSeconds * 1000 })),
+    lines: camera.lines.map((l) => ({ name: l.name, from: point(l.from), to: point(l.to), labels: l.labels === undefined ? undefined : [...l.labels] })),
   };
 }

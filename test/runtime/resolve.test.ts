@@ -24,7 +24,8 @@ function recording<T>(value: T, reads: Set<string>, path = ''): T {
       const child = Array.isArray(target) ? `${path}[]` : path === '' ? key : `${path}.${key}`;
       if (Array.isArray(target) && !/^\d+$/.test(key)) return v; // length and the like
       // A leaf: a scalar, or a list of scalars (read as a whole).
-      if (isScalar(v) || (Array.isArray(v) && v.every(isScalar))) {
+      // A polygon's corners are a list of lists of scalars, also read as a whole.
+      if (isScalar(v) || (Array.isArray(v) && v.every((x) => isScalar(x) || (Array.isArray(x) && x.every(isScalar))))) {
         reads.add(child);
         return v;
       }
@@ -56,8 +57,10 @@ function everyKeySet(): Record<string, unknown> {
       name: `cam${i}`,
       source: { ...s, ...(i % 2 === 0 ? { width: 320, height: 240 } : {}), fps: 5, stallTimeoutMs: 7000, restartBackoffInitialMs: 250, restartBackoffMaxMs: 9000 },
       ...(i % 2 === 0 ? { targetIntervalMs: 500 } : { targetFps: 3 }),
-      changeGate: { enabled: true, threshold: 0.05 },
-      models: [{ id: 'person-yolox-192', threshold: 0.4, report: { policy: 'on-change', heartbeatSeconds: 30, minScore: 0.2 } }],
+      changeGate: { enabled: true, mode: i % 2 === 0 ? 'motion' : 'mean', threshold: 0.05, analysisWidth: 200, pixelThreshold: 20, minAreaPixels: 300, trackedIntervalMs: 1500 },
+      zones: [{ name: 'right', polygon: [[0.5, 0], [1, 0], [1, 1], [0.5, 1]], labels: ['person'], minDwellSeconds: 2 }],
+      lines: [{ name: 'middle', from: [0.5, 0], to: [0.5, 1], labels: ['person'] }],
+      models: [{ id: 'person-yolox-192', threshold: 0.4, report: { policy: i % 2 === 0 ? 'on-change' : 'events', heartbeatSeconds: 30, minScore: 0.2 }, tracking: { enabled: true, minHits: 2, maxMissedFrames: 4, minIou: 0.3, highScore: 0.6 } }],
     })),
     models: { dir: '/tmp/models', mirror: '/tmp/mirror', variantPreference: ['int8-qdq', 'none'] },
     inference: {
@@ -103,4 +106,10 @@ t.test('resolved values follow the configuration', async (t) => {
   t.equal(r.cameras[0]?.models[0]?.topic, 'edge-agent/thing/results/person-yolox-192');
   t.equal(r.publish.clientId, 'client');
   t.equal(r.inference.variantSelection.stepDownAfterMs, 5000);
+  t.same(r.cameras[0]?.gate, { mode: 'motion', analysisWidth: 200, pixelThreshold: 20, minAreaPixels: 300, trackedIntervalMs: 1500 });
+  t.same(r.cameras[1]?.gate, { mode: 'mean', threshold: 0.05 });
+  t.same(r.cameras[0]?.scene.zones[0], { name: 'right', polygon: [[0.5, 0], [1, 0], [1, 1], [0.5, 1]], labels: ['person'], minDwellMs: 2000 });
+  t.same(r.cameras[0]?.scene.lines[0], { name: 'middle', from: [0.5, 0], to: [0.5, 1], labels: ['person'] });
+  t.same(r.cameras[1]?.models[0]?.tracking, { enabled: true, minHits: 2, maxMissedFrames: 4, minIou: 0.3, highScore: 0.6 });
+  t.equal(r.cameras[1]?.models[0]?.report.policy, 'events');
 });
