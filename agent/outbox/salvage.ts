@@ -94,6 +94,11 @@ function openReadable(path: string): Database.Database | null {
   let db: Database.Database | null = null;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
+    // A truncated file's header still counts the pages cut off, and SQLite refuses such a file as
+    // corrupt unless the schema is writable (which better-sqlite3's defensive mode forbids); it
+    // then takes the file's real size. The connection is read-only: nothing is written.
+    db.unsafeMode(true);
+    db.pragma('writable_schema = ON');
     db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name = 'outbox'").all();
     return db;
   } catch {
