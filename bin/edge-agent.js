@@ -2,7 +2,7 @@
 // Entry point installed as `edge-agent`. In a source checkout (agent/*.ts present) it runs the
 // TypeScript through tsx, so a stale dist/ from an earlier `npm run build` can never hide an edit;
 // in a built artifact (Greengrass zip, systemd install: no sources) it runs the compiled dist/.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -18,6 +18,12 @@ process.on('SIGTERM', earlyStop);
 process.on('SIGINT', earlyStop);
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// `--version` answers from package.json before any module loads (loading the agent takes a second
+// or more on a Raspberry Pi; the packaged release's package.json carries its version).
+if (process.argv.length === 3 && (process.argv[2] === '--version' || process.argv[2] === '-V')) {
+  process.stdout.write(`${JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version}\n`);
+  process.exit(0);
+}
 const source = join(root, 'agent', 'cli', 'main.ts');
 if (existsSync(source)) {
   const { register } = await import('tsx/esm/api');

@@ -4,9 +4,11 @@
 #   GG_EDGE_AGENT_CONFIG      the component's `agent` configuration, serialized as JSON
 #   GG_EDGE_AGENT_WORK_DIR    {work:path}: kept across component updates, so the outbox lives here
 #   GG_EDGE_AGENT_MODEL_DIRS  space-separated <model component decompressedPath>/<model id> folders
+#   GG_EDGE_AGENT_RUNTIME_DIR the runtime component's unpacked folder: bin/node, lib/node_modules
+#                             (the native modules) and check-system.sh
 # and the nucleus itself sets AWS_IOT_THING_NAME, SVCUID and the IPC socket path.
 #
-# It checks node, points a model mirror at the model components' artifacts, writes the
+# It checks the runtime (the system's glibc against the runtime's floor), points a model mirror at the model components' artifacts, writes the
 # configuration file and replaces itself with the agent (exec), so the nucleus signals node
 # directly on stop.
 set -eu
@@ -20,16 +22,14 @@ if [ -z "$work" ]; then
   exit 78
 fi
 
-# better-sqlite3 in the artifact is compiled for one Node.js ABI (one major version).
-need_abi=$(cat "$artifact/greengrass/node-abi")
-if ! have_abi=$(node -p 'process.versions.modules' 2>/dev/null); then
-  say "node not found on PATH ($PATH); install Node.js 20 (for example \`apt-get install nodejs\` from NodeSource's node_20.x repository)"
+# The runtime component brings node and the native modules built for it; the system's node,
+# if any, is never used.
+runtime=${GG_EDGE_AGENT_RUNTIME_DIR:-}
+if [ -z "$runtime" ] || [ ! -x "$runtime/bin/node" ]; then
+  say "expected the runtime component's node at \${GG_EDGE_AGENT_RUNTIME_DIR}/bin/node but GG_EDGE_AGENT_RUNTIME_DIR is \"$runtime\"; deploy the agent through its recipe, which depends on the matching <component>.Runtime version and sets it"
   exit 78
 fi
-if [ "$have_abi" != "$need_abi" ]; then
-  say "this artifact was built for Node.js ABI $need_abi but $(command -v node) is $(node -v) (ABI $have_abi); install the Node.js major the artifact was built with, or rebuild it with that node"
-  exit 78
-fi
+sh "$runtime/check-system.sh"
 
 # Model components unpack to <decompressedPath>/<id>/{model.onnx,manifest.json}, which is the
 # agent's mirror layout (<id>/<file>). The agent copies a model from the mirror into its own
@@ -65,7 +65,7 @@ export MALLOC_ARENA_MAX=2
 export NODE_OPTIONS="--max-semi-space-size=2${NODE_OPTIONS:+ $NODE_OPTIONS}"
 export EDGE_AGENT_MODELS__MIRROR="$mirror"
 export EDGE_AGENT_MODELS__DIR="$work/models"
-unset GG_EDGE_AGENT_CONFIG GG_EDGE_AGENT_WORK_DIR GG_EDGE_AGENT_MODEL_DIRS
+unset GG_EDGE_AGENT_CONFIG GG_EDGE_AGENT_WORK_DIR GG_EDGE_AGENT_MODEL_DIRS GG_EDGE_AGENT_RUNTIME_DIR
 
 # V8 favours memory over speed (see deploy/edge-agent.service); it is refused in NODE_OPTIONS.
-exec node --optimize-for-size "$artifact/bin/edge-agent.js" run --config "$config" --data-dir "$work"
+exec "$runtime/bin/node" --optimize-for-size "$artifact/bin/edge-agent.js" run --config "$config" --data-dir "$work"

@@ -1,23 +1,33 @@
 /**
- * `npm run greengrass:build -- --arch arm64|x64|all`: the Greengrass components, in gdk's layout
- * (greengrass/greengrass-build/recipes/*.json and artifacts/<component>/<version>/*.zip).
+ * `npm run greengrass:build -- --arch arm64|x64|all [--bucket NAME]`: the Greengrass components,
+ * in gdk's layout (greengrass/greengrass-build/recipes/*.json and
+ * artifacts/<component>/<version>/*.zip), layered as AWS's own ML components are:
  *
- * - The agent component: dist/ compiled from agent/, bin/, package.json, run.sh and production
- *   node_modules for each target CPU (native-modules.ts), one zip per CPU.
+ * - The runtime component (`<name>.Runtime`, one zip per CPU): Node.js for the CPU and the native
+ *   modules (runtime-component.ts). Its version is derived from what it holds, so it changes only
+ *   when Node.js or a native module does.
+ * - The agent component (one zip for every CPU): the agent bundled by esbuild, its data files,
+ *   bin/edge-agent.js and run.sh; no node_modules. A code-only release re-ships only this.
  * - One model component per model: `<id>.zip` holding model.onnx and manifest.json, read from a
  *   mirror folder (never from git) and checked against the manifest's sha256 before zipping.
  *
- * gdk-config.json names the component, its publisher and the S3 bucket the URIs point at.
+ * Every zip is byte-identical across builds of one commit (deterministic-zip.ts) and checked
+ * against its allow-list (artifact-contents.ts) before it is written. The S3 bucket comes from
+ * --bucket or gdk-config.json; a placeholder bucket is refused, never written into a recipe.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, createReadStream, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, createReadStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { buildDist } from '../../deploy/build/build-dist.js';
+import { bundleDist } from '../../deploy/build/build-dist.js';
+import { AGENT_ALLOWED, disallowed, runtimeAllowed } from './artifact-contents.js';
+import { deterministicZip } from './deterministic-zip.js';
+import { statedGlibcFloor } from './glibc.js';
 import { productionModules, TARGET_ARCHES, type TargetArch } from './native-modules.js';
-import { agentRecipe, modelComponentName, modelRecipe, sameMajorRequirement, type BuiltArtifact, type ModelDependency, type Recipe } from './recipes.js';
+import { nodeDistribution, RUNTIME_NODE_VERSION } from './node-runtime.js';
+import { agentRecipe, modelComponentName, modelRecipe, runtimeComponentName, runtimeRecipe, sameMajorRequirement, type BuiltArtifact, type ModelDependency, type Recipe } from './recipes.js';
+import { runtimeVersion, stageRuntime } from './runtime-component.js';
 
 /** The repository root. */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -38,15 +48,32 @@ export interface GreengrassBuildOptions {
   componentName: string;
   version: string;
   publisher: string;
+  /** The S3 bucket the artifact URIs name; a placeholder is refused. */
   bucket: string;
+  /** The Node.js release the runtime ships; default RUNTIME_NODE_VERSION. */
+  nodeVersion?: string;
   log?: (line: string) => void;
 }
 
 /** What a build wrote. */
 export interface GreengrassBuildResult {
   recipes: Record<string, { file: string; recipe: Recipe }>;
-  /** Artifact zip per component name, with the folder Greengrass unpacks it into. */
-  artifacts: Array<{ component: string; file: string; unpackedName: string }>;
+  /** Artifact zip per component name, with the folder Greengrass unpacks it into and the files it holds. */
+  artifacts: Array<{ component: string; file: string; unpackedName: string; files: string[] }>;
+}
+
+/** Refuses a missing or placeholder bucket, so no recipe ever names a bucket that cannot exist. */
+export function checkBucket(bucket: string, where: string): string {
+  if (bucket.trim() === '' || /REPLACE|YOUR-|PLACEHOLDER|<|>/i.test(bucket)) {
+    throw new Error(`Expected the S3 bucket for the artifacts in ${where} but received "${bucket}"; pass --bucket NAME (the bucket \`gdk component publish --bucket NAME\` uploads to) or set component.<name>.publish.bucket in greengrass/gdk-config.json`);
+  }
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new Error(`Expected an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens) in ${where} but received "${bucket}"`);
+  return bucket;
+}
+
+function checkContents(name: string, files: readonly string[], allowed: readonly RegExp[]): void {
+  const bad = disallowed(files, allowed);
+  if (bad.length > 0) throw new Error(`Expected only allow-listed files in ${name} (greengrass/build/artifact-contents.ts) but it would hold:\n  - ${bad.slice(0, 40).join('\n  - ')}`);
 }
 
 /** Base64 SHA-256 of a file, the form recipes carry. */
@@ -54,16 +81,6 @@ export async function fileDigest(path: string, encoding: 'base64' | 'hex' = 'bas
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest(encoding);
-}
-
-function zipFolder(folder: string, zipFile: string): void {
-  rmSync(zipFile, { force: true });
-  mkdirSync(resolve(zipFile, '..'), { recursive: true });
-  // zip follows symbolic links by default, so the cached node_modules is stored as files.
-  const result = spawnSync('zip', ['-qr', '-X', zipFile, '.'], { cwd: folder, encoding: 'utf8' });
-  if (result.error || result.status !== 0) {
-    throw new Error(`zip of ${folder} failed (${result.error?.message ?? result.stderr}); install zip with \`apt-get install zip\``);
-  }
 }
 
 interface ManifestLike {
@@ -90,61 +107,93 @@ async function buildModel(options: GreengrassBuildOptions, id: string, result: G
   const componentName = modelComponentName(options.componentName, id);
   const zipName = `${id}.zip`;
   const zipFile = join(options.outDir, 'artifacts', componentName, manifest.version, zipName);
-  zipFolder(stage, zipFile);
+  const files = deterministicZip(stage, zipFile, () => false);
   rmSync(stage, { recursive: true, force: true });
   const artifact: BuiltArtifact = { uri: `s3://${options.bucket}/${componentName}/${manifest.version}/${zipName}`, digest: await fileDigest(zipFile) };
   const recipe = modelRecipe({ componentName, version: manifest.version, publisher: options.publisher, description: `Model ${id} ${manifest.version} for the edge agent: ${manifest.description}`, artifact });
   const recipeFile = join(options.outDir, 'recipes', `${componentName}-${manifest.version}.json`);
   writeFileSync(recipeFile, `${JSON.stringify(recipe, null, 2)}\n`);
   result.recipes[componentName] = { file: recipeFile, recipe };
-  result.artifacts.push({ component: componentName, file: zipFile, unpackedName: id });
+  result.artifacts.push({ component: componentName, file: zipFile, unpackedName: id, files });
   options.log?.(`model ${id}: ${zipFile}`);
   return { componentName, id, versionRequirement: sameMajorRequirement(manifest.version) };
 }
 
+/** The agent component: one zip for every CPU. */
+async function buildAgent(options: GreengrassBuildOptions, result: GreengrassBuildResult): Promise<BuiltArtifact> {
+  const unpackedName = 'edge-agent';
+  const stage = join(options.outDir, '.stage', unpackedName);
+  rmSync(stage, { recursive: true, force: true });
+  mkdirSync(join(stage, 'bin'), { recursive: true });
+  mkdirSync(join(stage, 'greengrass'), { recursive: true });
+  options.log?.('bundling agent/ (esbuild)');
+  await bundleDist(repoRoot, join(stage, 'dist'));
+  cpSync(join(repoRoot, 'bin', 'edge-agent.js'), join(stage, 'bin', 'edge-agent.js'));
+  cpSync(join(greengrassDir, 'run.sh'), join(stage, 'greengrass', 'run.sh'));
+  // Only what node reads: the bundle is ES modules (type) and --version names the release.
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string; license: string };
+  writeFileSync(join(stage, 'package.json'), `${JSON.stringify({ name: pkg.name, version: options.version, license: pkg.license, private: true, type: 'module' }, null, 2)}\n`);
+  const zipName = `${unpackedName}.zip`;
+  const zipFile = join(options.outDir, 'artifacts', options.componentName, options.version, zipName);
+  const executable = (f: string): boolean => f === 'bin/edge-agent.js' || f.endsWith('.sh');
+  const files = deterministicZip(stage, zipFile, executable);
+  checkContents(zipName, files, AGENT_ALLOWED);
+  rmSync(stage, { recursive: true, force: true });
+  result.artifacts.push({ component: options.componentName, file: zipFile, unpackedName, files });
+  options.log?.(`agent: ${zipFile}`);
+  return { uri: `s3://${options.bucket}/${options.componentName}/${options.version}/${zipName}`, digest: await fileDigest(zipFile) };
+}
+
+/** The runtime component: Node.js and the native modules, one zip per CPU. */
+async function buildRuntime(options: GreengrassBuildOptions, result: GreengrassBuildResult): Promise<{ componentName: string; version: string }> {
+  const log = options.log ?? ((): void => undefined);
+  const componentName = runtimeComponentName(options.componentName);
+  const nodeVersion = options.nodeVersion ?? RUNTIME_NODE_VERSION;
+  const built: Partial<Record<TargetArch, BuiltArtifact>> = {};
+  let version: string | undefined;
+  for (const arch of options.arches) {
+    const node = nodeDistribution(options.cacheDir, arch, nodeVersion);
+    const modules = productionModules({ root: repoRoot, arch, cacheDir: options.cacheDir, node, log });
+    const archVersion = runtimeVersion(modules, node);
+    if (version !== undefined && version !== archVersion) throw new Error(`Expected one runtime version for every CPU but ${arch} gives ${archVersion} and another gives ${version}; the lockfile names different versions per CPU`);
+    version = archVersion;
+    const unpackedName = `edge-agent-runtime-linux-${arch}`;
+    const stage = join(options.outDir, '.stage', unpackedName);
+    stageRuntime(stage, modules, node);
+    const zipName = `${unpackedName}.zip`;
+    const zipFile = join(options.outDir, 'artifacts', componentName, version, zipName);
+    log(`zipping ${unpackedName} (Node.js ${node.version})`);
+    const executable = (f: string): boolean => f === 'bin/node' || f.endsWith('.sh') || f.endsWith('.node') || /\.so(\.\d+)*$/.test(f);
+    const files = deterministicZip(stage, zipFile, executable);
+    checkContents(zipName, files, runtimeAllowed(arch));
+    rmSync(stage, { recursive: true, force: true });
+    built[arch] = { uri: `s3://${options.bucket}/${componentName}/${version}/${zipName}`, digest: await fileDigest(zipFile) };
+    result.artifacts.push({ component: componentName, file: zipFile, unpackedName, files });
+    log(`runtime linux/${arch}: ${zipFile}`);
+  }
+  if (version === undefined) throw new Error('Expected at least one --arch');
+  const recipe = runtimeRecipe({ componentName, version, publisher: options.publisher, nodeVersion, glibcFloor: statedGlibcFloor(), artifacts: built });
+  const recipeFile = join(options.outDir, 'recipes', `${componentName}-${version}.json`);
+  writeFileSync(recipeFile, `${JSON.stringify(recipe, null, 2)}\n`);
+  result.recipes[componentName] = { file: recipeFile, recipe };
+  return { componentName, version };
+}
+
 /** Builds every component for the requested architectures. */
 export async function buildGreengrass(options: GreengrassBuildOptions): Promise<GreengrassBuildResult> {
-  const log = options.log ?? ((): void => undefined);
+  checkBucket(options.bucket, 'the build options');
   const result: GreengrassBuildResult = { recipes: {}, artifacts: [] };
   rmSync(options.outDir, { recursive: true, force: true });
   mkdirSync(join(options.outDir, 'recipes'), { recursive: true });
 
   const models: ModelDependency[] = [];
   for (const id of options.models) models.push(await buildModel(options, id, result));
-
-  // Compile once; every architecture ships the same JavaScript.
-  const dist = join(options.outDir, '.stage', 'dist');
-  log('compiling agent/ (tsc -p tsconfig.build.json)');
-  buildDist(repoRoot, dist);
-
-  const built: Partial<Record<TargetArch, BuiltArtifact>> = {};
-  for (const arch of options.arches) {
-    const modules = productionModules({ root: repoRoot, arch, cacheDir: options.cacheDir, log });
-    const unpackedName = `edge-agent-linux-${arch}`;
-    const stage = join(options.outDir, '.stage', unpackedName);
-    rmSync(stage, { recursive: true, force: true });
-    mkdirSync(join(stage, 'bin'), { recursive: true });
-    mkdirSync(join(stage, 'greengrass'), { recursive: true });
-    cpSync(dist, join(stage, 'dist'), { recursive: true });
-    cpSync(join(repoRoot, 'bin', 'edge-agent.js'), join(stage, 'bin', 'edge-agent.js'));
-    cpSync(join(repoRoot, 'package.json'), join(stage, 'package.json'));
-    cpSync(join(greengrassDir, 'run.sh'), join(stage, 'greengrass', 'run.sh'));
-    // run.sh refuses a node whose ABI differs from the one better-sqlite3 was compiled for.
-    writeFileSync(join(stage, 'greengrass', 'node-abi'), `${process.versions.modules}\n`);
-    symlinkSync(modules, join(stage, 'node_modules'));
-    const zipName = `${unpackedName}.zip`;
-    const zipFile = join(options.outDir, 'artifacts', options.componentName, options.version, zipName);
-    log(`zipping ${unpackedName}`);
-    zipFolder(stage, zipFile);
-    rmSync(stage, { recursive: true, force: true });
-    built[arch] = { uri: `s3://${options.bucket}/${options.componentName}/${options.version}/${zipName}`, digest: await fileDigest(zipFile) };
-    result.artifacts.push({ component: options.componentName, file: zipFile, unpackedName });
-    log(`agent linux/${arch}: ${zipFile}`);
-  }
+  const runtime = await buildRuntime(options, result);
+  const artifact = await buildAgent(options, result);
   // Staging lives in the output folder, so two builds into different folders never collide.
   rmSync(join(options.outDir, '.stage'), { recursive: true, force: true });
 
-  const recipe = agentRecipe({ componentName: options.componentName, version: options.version, publisher: options.publisher, artifacts: built, models });
+  const recipe = agentRecipe({ componentName: options.componentName, version: options.version, publisher: options.publisher, artifact, arches: options.arches, runtime, models });
   const recipeFile = join(options.outDir, 'recipes', `${options.componentName}-${options.version}.json`);
   writeFileSync(recipeFile, `${JSON.stringify(recipe, null, 2)}\n`);
   result.recipes[options.componentName] = { file: recipeFile, recipe };
@@ -167,6 +216,7 @@ export function optionsFromArgs(argv: string[]): GreengrassBuildOptions {
       models: { type: 'string' },
       version: { type: 'string' },
       bucket: { type: 'string' },
+      node: { type: 'string' },
     },
     strict: true,
   });
@@ -190,7 +240,8 @@ export function optionsFromArgs(argv: string[]): GreengrassBuildOptions {
     componentName,
     version,
     publisher: component.author,
-    bucket: values.bucket ?? component.publish.bucket,
+    bucket: checkBucket(values.bucket ?? component.publish.bucket, values.bucket !== undefined ? '--bucket' : `${join(greengrassDir, 'gdk-config.json')} (component.${componentName}.publish.bucket)`),
+    ...(values.node !== undefined ? { nodeVersion: values.node } : {}),
     log: (line) => process.stderr.write(`[greengrass:build] ${line}\n`),
   };
 }

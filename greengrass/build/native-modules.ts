@@ -1,13 +1,14 @@
 /**
- * Production node_modules for a target CPU, built on this machine whatever its own CPU.
+ * Production node_modules for a target CPU and the runtime component's Node.js, built on this
+ * machine whatever its own CPU and its own node.
  *
  * - onnxruntime-node ships linux/arm64 and linux/x64 binaries in one npm package.
  * - sharp and esbuild pick a per-platform optional package; `npm ci --os=linux --cpu=<arch>
  *   --libc=glibc` installs the target's.
  * - better-sqlite3 has no prebuilt binary reachable here (its prebuilds live on GitHub), so it is
- *   compiled: with the host compiler for the host's CPU, with g++-aarch64-linux-gnu for arm64.
- *   It uses V8's C++ API, not N-API: the result only loads in the Node.js major it was compiled
- *   against (NODE_MODULE_VERSION), which is why run.sh checks the device's node.
+ *   compiled: with the host compiler for the host's CPU, with g++-aarch64-linux-gnu for arm64,
+ *   against the headers of the Node.js the runtime component ships (node-runtime.ts). It uses
+ *   V8's C++ API, not N-API: it only loads in that Node.js major (NODE_MODULE_VERSION).
  *
  * Install scripts are skipped (`--ignore-scripts`): they would download from outside the npm
  * registry. The result is cached by arch, Node ABI and lockfile digest, and checked by reading
@@ -17,6 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import type { NodeDistribution } from './node-runtime.js';
 
 /** Target CPUs of the artifacts, in npm's names. */
 export type TargetArch = 'arm64' | 'x64';
@@ -60,6 +62,8 @@ export interface NativeModulesOptions {
   root: string;
   arch: TargetArch;
   cacheDir: string;
+  /** The Node.js the modules are for (its headers and ABI). */
+  node: NodeDistribution;
   /** Prints progress lines. */
   log?: (line: string) => void;
 }
@@ -85,15 +89,7 @@ function nodeGypPath(): string {
   return found;
 }
 
-/** Node.js headers for node-gyp: the ones installed with this node, so nothing is downloaded. */
-function nodeHeadersDir(): string {
-  const prefix = join(dirname(process.execPath), '..');
-  if (existsSync(join(prefix, 'include', 'node', 'node.h'))) return prefix;
-  if (existsSync('/usr/include/node/node.h')) return '/usr';
-  throw new Error(`Node.js headers not found under ${prefix}/include/node; install them (Debian: \`apt-get install libnode-dev\`) or set npm_config_nodedir`);
-}
-
-function compileBetterSqlite3(moduleDir: string, arch: TargetArch, root: string, log: (line: string) => void): void {
+function compileBetterSqlite3(moduleDir: string, arch: TargetArch, node: NodeDistribution, root: string, log: (line: string) => void): void {
   const addon = join(moduleDir, 'build', 'Release', 'better_sqlite3.node');
   const checkout = join(root, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
   const sameVersion = (): boolean => {
@@ -101,8 +97,9 @@ function compileBetterSqlite3(moduleDir: string, arch: TargetArch, root: string,
     const b = JSON.parse(readFileSync(join(root, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8')) as { version: string };
     return a.version === b.version;
   };
-  // The checkout's own addon was compiled by `npm ci` for this CPU and this node: reuse it.
-  if (arch === hostArch() && existsSync(checkout) && elfArch(checkout) === arch && sameVersion()) {
+  // The checkout's own addon was compiled by `npm ci` for this CPU and this node: reuse it when
+  // this node is the runtime's major.
+  if (arch === hostArch() && process.versions.modules === node.abi && existsSync(checkout) && elfArch(checkout) === arch && sameVersion()) {
     mkdirSync(dirname(addon), { recursive: true });
     cpSync(checkout, addon);
     log(`better-sqlite3: reused ${relative(root, checkout)}`);
@@ -117,8 +114,9 @@ function compileBetterSqlite3(moduleDir: string, arch: TargetArch, root: string,
     }
     Object.assign(env, { CC: 'aarch64-linux-gnu-gcc', CXX: 'aarch64-linux-gnu-g++', LINK: 'aarch64-linux-gnu-g++', AR: 'aarch64-linux-gnu-ar' });
   }
-  log(`better-sqlite3: compiling for ${arch} (a few minutes)`);
-  run(process.execPath, [nodeGypPath(), 'rebuild', '--release', `--arch=${arch}`, `--nodedir=${nodeHeadersDir()}`, '-j', '2'], moduleDir, env);
+  log(`better-sqlite3: compiling for ${arch} and Node.js ${node.version} (ABI ${node.abi}; a few minutes)`);
+  // --nodedir: the shipped node's own headers, so node-gyp downloads nothing.
+  run(process.execPath, [nodeGypPath(), 'rebuild', '--release', `--arch=${arch}`, `--nodedir=${node.dir}`, '-j', '2'], moduleDir, env);
 }
 
 /** Objects, sources and the static sqlite library are only needed to link; the addon is all that ships. */
@@ -165,16 +163,16 @@ export function checkNativeModules(modulesDir: string, arch: TargetArch): void {
 }
 
 /** The cache key: target, the Node ABI better-sqlite3 is compiled for, and the lockfile. */
-export function modulesCacheKey(root: string, arch: TargetArch): string {
+export function modulesCacheKey(root: string, arch: TargetArch, abi: string): string {
   const lock = createHash('sha256').update(readFileSync(join(root, 'package-lock.json'))).digest('hex').slice(0, 16);
-  return `node_modules-linux-${arch}-abi${process.versions.modules}-${lock}`;
+  return `node_modules-linux-${arch}-abi${abi}-${lock}`;
 }
 
 /** Builds (or reuses from the cache) production node_modules for `arch`; returns its path. */
 export function productionModules(options: NativeModulesOptions): string {
   const log = options.log ?? ((): void => undefined);
   const { root, arch } = options;
-  const target = join(options.cacheDir, modulesCacheKey(root, arch));
+  const target = join(options.cacheDir, modulesCacheKey(root, arch, options.node.abi));
   const modulesDir = join(target, 'node_modules');
   if (existsSync(join(target, '.complete'))) {
     log(`node_modules for linux/${arch}: cached in ${target}`);
@@ -187,7 +185,7 @@ export function productionModules(options: NativeModulesOptions): string {
   log(`node_modules for linux/${arch}: npm ci --omit=dev`);
   run('npm', ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--os=linux', `--cpu=${arch}`, '--libc=glibc'], work, { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' });
   const sqlite = join(work, 'node_modules', 'better-sqlite3');
-  compileBetterSqlite3(sqlite, arch, root, log);
+  compileBetterSqlite3(sqlite, arch, options.node, root, log);
   pruneBetterSqlite3(sqlite);
   pruneOtherPlatforms(join(work, 'node_modules'), arch);
   checkNativeModules(join(work, 'node_modules'), arch);

@@ -46,8 +46,18 @@ export interface AgentRecipeOptions {
   componentName: string;
   version: string;
   publisher: string;
-  artifacts: Partial<Record<TargetArch, BuiltArtifact>>;
+  /** The one agent zip: bundled JavaScript and data, the same for every CPU. */
+  artifact: BuiltArtifact;
+  /** The CPUs whose runtime was built; only their manifests are kept. */
+  arches: readonly TargetArch[];
+  /** The runtime component the agent runs on, pinned to the exact version built with it. */
+  runtime: { componentName: string; version: string };
   models: readonly ModelDependency[];
+}
+
+function keepArches(recipe: Recipe, arches: readonly TargetArch[]): void {
+  const keep = new Set(arches.map((a) => GREENGRASS_ARCH[a]));
+  recipe.Manifests = recipe.Manifests.filter((m) => keep.has(String((m['Platform'] as Record<string, unknown>)['architecture'])));
 }
 
 /** The agent's recipe, with manifests for the built architectures only. */
@@ -57,18 +67,50 @@ export function agentRecipe(options: AgentRecipeOptions): Recipe {
     COMPONENT_VERSION: options.version,
     COMPONENT_PUBLISHER: options.publisher,
     MODEL_DECOMPRESSED_PATHS: options.models.map((m) => `{${m.componentName}:artifacts:decompressedPath}/${m.id}`).join(' '),
+    ARTIFACT_URI: options.artifact.uri,
+    ARTIFACT_DIGEST: options.artifact.digest,
+    RUNTIME_COMPONENT_NAME: options.runtime.componentName,
+    RUNTIME_COMPONENT_VERSION: options.runtime.version,
+  };
+  const recipe = loadTemplate(`${recipesDir}agent.recipe.json`, values);
+  keepArches(recipe, options.arches);
+  const deps = (recipe['ComponentDependencies'] ?? {}) as Record<string, unknown>;
+  for (const m of options.models) deps[m.componentName] = { VersionRequirement: m.versionRequirement, DependencyType: 'HARD' };
+  recipe['ComponentDependencies'] = deps;
+  return recipe;
+}
+
+/** What the runtime recipe needs from a build. */
+export interface RuntimeRecipeOptions {
+  componentName: string;
+  version: string;
+  publisher: string;
+  nodeVersion: string;
+  glibcFloor: string;
+  artifacts: Partial<Record<TargetArch, BuiltArtifact>>;
+}
+
+/** The runtime component's recipe: one zip per CPU, and an Install step that checks the system. */
+export function runtimeRecipe(options: RuntimeRecipeOptions): Recipe {
+  const values: Record<string, string> = {
+    COMPONENT_NAME: options.componentName,
+    COMPONENT_VERSION: options.version,
+    COMPONENT_PUBLISHER: options.publisher,
+    NODE_VERSION: options.nodeVersion,
+    GLIBC_FLOOR: options.glibcFloor,
   };
   for (const [arch, built] of Object.entries(options.artifacts) as Array<[TargetArch, BuiltArtifact]>) {
     values[`ARTIFACT_URI_${arch.toUpperCase()}`] = built.uri;
     values[`ARTIFACT_DIGEST_${arch.toUpperCase()}`] = built.digest;
   }
-  const recipe = loadTemplate(`${recipesDir}agent.recipe.json`, values);
-  const keep = new Set((Object.keys(options.artifacts) as TargetArch[]).map((a) => GREENGRASS_ARCH[a]));
-  recipe.Manifests = recipe.Manifests.filter((m) => keep.has(String((m['Platform'] as Record<string, unknown>)['architecture'])));
-  const deps = (recipe['ComponentDependencies'] ?? {}) as Record<string, unknown>;
-  for (const m of options.models) deps[m.componentName] = { VersionRequirement: m.versionRequirement, DependencyType: 'HARD' };
-  recipe['ComponentDependencies'] = deps;
+  const recipe = loadTemplate(`${recipesDir}runtime.recipe.json`, values);
+  keepArches(recipe, Object.keys(options.artifacts) as TargetArch[]);
   return recipe;
+}
+
+/** The runtime component name for an agent component name: `<agent component>.Runtime`. */
+export function runtimeComponentName(agentComponentName: string): string {
+  return `${agentComponentName}.Runtime`;
 }
 
 /** What a model component recipe needs. */

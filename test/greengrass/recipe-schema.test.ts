@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { checkLayer, checkMerged } from '../../agent/config/validate.js';
-import { agentRecipe, modelRecipe, recipesDir, type Recipe } from '../../greengrass/build/recipes.js';
+import { agentRecipe, modelRecipe, recipesDir, runtimeRecipe, type Recipe } from '../../greengrass/build/recipes.js';
 import { repoRoot } from '../helpers/shared.js';
 
 const schema = JSON.parse(readFileSync(join(repoRoot, 'greengrass', 'schema', 'recipe.schema.json'), 'utf8')) as object;
@@ -17,7 +17,9 @@ const filledAgent = (): Recipe =>
     componentName: 'com.example.EdgeAgent',
     version: '1.2.3',
     publisher: 'Example',
-    artifacts: { arm64: artifact, x64: artifact },
+    artifact,
+    arches: ['arm64', 'x64'],
+    runtime: { componentName: 'com.example.EdgeAgent.Runtime', version: '26.12.1-rt.0123456789' },
     models: [{ componentName: 'com.example.EdgeAgent.Model.m', id: 'm', versionRequirement: '>=1.0.0 <2.0.0' }],
   });
 
@@ -28,6 +30,8 @@ t.test('the schema cites the documented recipe format', async (t) => {
 t.test('the templates and filled recipes validate', async (t) => {
   t.same(errorsOf(readJson(join(recipesDir, 'agent.recipe.json'))), [], 'agent template');
   t.same(errorsOf(readJson(join(recipesDir, 'model.recipe.json'))), [], 'model template');
+  t.same(errorsOf(readJson(join(recipesDir, 'runtime.recipe.json'))), [], 'runtime template');
+  t.same(errorsOf(runtimeRecipe({ componentName: 'com.example.EdgeAgent.Runtime', version: '26.12.1-rt.0123456789', publisher: 'Example', nodeVersion: '26.12.1', glibcFloor: '2.34', artifacts: { arm64: artifact } })), [], 'filled runtime recipe');
   t.same(errorsOf(filledAgent()), [], 'filled agent recipe');
   t.same(errorsOf(modelRecipe({ componentName: 'com.example.EdgeAgent.Model.m', version: '1.0.0', publisher: 'Example', description: 'a "quoted" model', artifact })), [], 'filled model recipe');
 });
@@ -56,7 +60,7 @@ t.test('the agent recipe: architectures, topics, dependencies, work path', async
       { os: 'linux', architecture: 'amd64' },
     ],
   );
-  const only = agentRecipe({ componentName: 'c', version: '1.0.0', publisher: 'p', artifacts: { arm64: artifact }, models: [] });
+  const only = agentRecipe({ componentName: 'c', version: '1.0.0', publisher: 'p', artifact, arches: ['arm64'], runtime: { componentName: 'c.Runtime', version: '1.0.0' }, models: [] });
   t.same(only.Manifests.map((m) => (m['Platform'] as { architecture: string }).architecture), ['aarch64'], 'only built architectures get a manifest');
 
   const defaults = (r['ComponentConfiguration'] as { DefaultConfiguration: Record<string, unknown> }).DefaultConfiguration;
@@ -68,11 +72,13 @@ t.test('the agent recipe: architectures, topics, dependencies, work path', async
 
   const deps = r['ComponentDependencies'] as Record<string, { DependencyType: string; VersionRequirement: string }>;
   t.same(deps['com.example.EdgeAgent.Model.m'], { VersionRequirement: '>=1.0.0 <2.0.0', DependencyType: 'HARD' });
+  t.same(deps['com.example.EdgeAgent.Runtime'], { VersionRequirement: '=26.12.1-rt.0123456789', DependencyType: 'HARD' }, 'pinned to the runtime built with it');
   for (const m of r.Manifests) {
     const lifecycle = m['Lifecycle'] as { Setenv: Record<string, string>; Run: { Script: string } };
     t.equal(lifecycle.Setenv['EDGE_AGENT_PUBLISH__TRANSPORT'], 'greengrass');
     t.equal(lifecycle.Setenv['GG_EDGE_AGENT_WORK_DIR'], '{work:path}', 'data in the work path, which survives updates');
     t.equal(lifecycle.Setenv['GG_EDGE_AGENT_MODEL_DIRS'], '{com.example.EdgeAgent.Model.m:artifacts:decompressedPath}/m');
+    t.match(lifecycle.Setenv['GG_EDGE_AGENT_RUNTIME_DIR'], /^\{com\.example\.EdgeAgent\.Runtime:artifacts:decompressedPath\}\/edge-agent-runtime-linux-(arm64|x64)$/);
     t.match(lifecycle.Run.Script, /run\.sh$/);
   }
 });

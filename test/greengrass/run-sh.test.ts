@@ -1,39 +1,40 @@
 import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, lstatSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/shared.js';
 
-// run.sh from the repository in a minimal artifact layout, with a stand-in `node` first on PATH
-// that answers the ABI question and records how it was started (instead of starting the agent).
-function setup(t: Test, abi = '115'): { artifact: string; work: string; models: string; bin: string; record: string } {
+// run.sh from the repository in a minimal artifact layout, beside a runtime component whose
+// `node` is a stand-in that records how it was started (instead of starting the agent), and
+// whose check-system.sh is the real one.
+function setup(t: Test): { artifact: string; work: string; models: string; bin: string; record: string; runtime: string } {
   const root = t.testdir();
-  const artifact = join(root, 'artifacts', 'edge-agent-linux-x64');
+  const artifact = join(root, 'artifacts', 'edge-agent');
   mkdirSync(join(artifact, 'greengrass'), { recursive: true });
   mkdirSync(join(artifact, 'bin'), { recursive: true });
   cpSync(join(repoRoot, 'greengrass', 'run.sh'), join(artifact, 'greengrass', 'run.sh'));
-  writeFileSync(join(artifact, 'greengrass', 'node-abi'), '115\n');
   writeFileSync(join(artifact, 'bin', 'edge-agent.js'), '');
+  const runtime = join(root, 'runtime', 'edge-agent-runtime-linux-x64');
+  mkdirSync(join(runtime, 'bin'), { recursive: true });
+  cpSync(join(repoRoot, 'greengrass', 'check-system.sh'), join(runtime, 'check-system.sh'));
   const models = join(root, 'model-component', 'person-yolox-192');
   mkdirSync(models, { recursive: true });
   writeFileSync(join(models, 'manifest.json'), '{"id":"person-yolox-192"}\n');
-  const bin = join(root, 'bin');
-  mkdirSync(bin);
+  const bin = join(runtime, 'bin');
   const record = join(root, 'node-started.json');
   writeFileSync(
     join(bin, 'node'),
     `#!/bin/sh
-if [ "$1" = "-p" ]; then echo ${abi}; exit 0; fi
-if [ "$1" = "-v" ]; then echo v99.0.0; exit 0; fi
 printf '{"argv":"%s","thing":"%s","device":"%s","mirror":"%s","dir":"%s","transport":"%s","leftover":"%s"}' "$*" "$EDGE_AGENT_PUBLISH__THING_NAME" "$EDGE_AGENT_DEVICE_ID" "$EDGE_AGENT_MODELS__MIRROR" "$EDGE_AGENT_MODELS__DIR" "$EDGE_AGENT_PUBLISH__TRANSPORT" "\${GG_EDGE_AGENT_CONFIG:-}\${GG_EDGE_AGENT_WORK_DIR:-}" > ${record}
 `,
   );
   chmodSync(join(bin, 'node'), 0o755);
-  return { artifact, work: join(root, 'work'), models, bin, record };
+  return { artifact, work: join(root, 'work'), models, bin, record, runtime };
 }
 
-function runSh(s: ReturnType<typeof setup>, env: Record<string, string>): { status: number | null; stderr: string } {
-  const r = spawnSync('sh', [join(s.artifact, 'greengrass', 'run.sh')], { encoding: 'utf8', env: { PATH: `${s.bin}:/usr/bin:/bin`, ...env } });
+// PATH has no node at all: the runtime component's is the only one run.sh may use.
+function runSh(s: ReturnType<typeof setup>, env: Record<string, string>, runtimeDir: string = s.runtime): { status: number | null; stderr: string } {
+  const r = spawnSync('sh', [join(s.artifact, 'greengrass', 'run.sh')], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', GG_EDGE_AGENT_RUNTIME_DIR: runtimeDir, ...env } });
   return { status: r.status, stderr: r.stderr };
 }
 
@@ -70,11 +71,21 @@ t.test('writes the config, links the model components and execs the agent with t
   t.equal(readFileSync(join(s.work, 'agent-config.json'), 'utf8'), '{}\n');
 });
 
-t.test('refuses a node whose ABI differs from the build, saying what to install', async (t) => {
-  const s = setup(t, '127');
-  const r = runSh(s, { GG_EDGE_AGENT_WORK_DIR: s.work });
+t.test('refuses to start without the runtime component, saying what sets it', async (t) => {
+  const s = setup(t);
+  const r = runSh(s, { GG_EDGE_AGENT_WORK_DIR: s.work }, '');
   t.equal(r.status, 78);
-  t.match(r.stderr, /built for Node\.js ABI 115 but .*node is v99\.0\.0 \(ABI 127\)/);
+  t.match(r.stderr, /expected the runtime component's node .* GG_EDGE_AGENT_RUNTIME_DIR is ""; deploy the agent through its recipe/);
+  t.notOk(existsSync(s.record), 'node was not started');
+});
+
+t.test('refuses a system below the runtime glibc floor before node starts', async (t) => {
+  const s = setup(t);
+  mkdirSync(s.work, { recursive: true });
+  const r = runSh(s, { GG_EDGE_AGENT_WORK_DIR: s.work, EDGE_AGENT_GLIBC_VERSION: '2.31' });
+  t.equal(r.status, 78);
+  t.match(r.stderr, /glibc 2\.31 is older than 2\.\d+, .*Raspberry Pi OS Bullseye \(11\), Ubuntu 20\.04 and JetPack 5 have 2\.31: upgrade/);
+  t.notOk(existsSync(s.record), 'node was not started');
 });
 
 t.test('refuses to start outside the recipe', async (t) => {
