@@ -10,6 +10,7 @@ import { registerRunCommand } from './commands/run.js';
 import { registerOutboxCommand } from './commands/outbox.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerSubscribeCommand } from './commands/subscribe.js';
+import { registerConsoleCommand } from './commands/console.js';
 
 /** Builds the full command tree; exported so tests can drive it without a child process. */
 export function buildProgram(): Command {
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerOutboxCommand(program);
   registerDoctorCommand(program);
   registerSubscribeCommand(program);
+  registerConsoleCommand(program);
   return program;
 }
 
