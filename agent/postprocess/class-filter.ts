@@ -31,7 +31,7 @@ export function decodeThreshold(threshold: number, f: ClassFilter | undefined): 
 export function keepClasses<T extends DecodedOutput>(out: T, threshold: number, f: ClassFilter | undefined): T {
   if (isPassThrough(f)) return out;
   const keeps = (label: string, score: number) => (f?.classes === undefined || f.classes.includes(label)) && score >= (f?.thresholds?.[label] ?? threshold);
-  if ('detections' in out) return { ...out, detections: out.detections.filter((d) => keeps(d.label, d.score)) } as T;
-  if ('classes' in out) return { ...out, classes: out.classes.filter((c) => keeps(c.label, c.score)) } as T;
+  if ('detections' in out) return { ...out, detections: out.detections.filter((d) => keeps(d.label, d.score)) };
+  if ('classes' in out) return { ...out, classes: out.classes.filter((c) => keeps(c.label, c.score)) };
   return out;
 }
