@@ -37,6 +37,7 @@ export const prerequisites: readonly Prerequisite[] = [
   { program: 'tc', debianPackage: 'iproute2', neededBy: 'the fault suite (netem packet loss)' },
   { program: 'unshare', debianPackage: 'util-linux', neededBy: 'the fault suite (shared hostname)' },
   { program: 'mount', debianPackage: 'mount', neededBy: 'full-disk tests (tmpfs)' },
+  { program: 'chromium', debianPackage: 'chromium', neededBy: 'the console tests (a real browser, driven headless by playwright-core)' },
 ];
 
 /** Debian puts daemons such as mosquitto in the sbin folders, which a non-login PATH may lack. */
