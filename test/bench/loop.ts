@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { FilesSource } from '../../agent/capture/files-source.js';
 import { createAgentMetrics } from '../../agent/health/metrics.js';
 import { ReadinessTracker } from '../../agent/health/readiness.js';
-import { RunnerPool } from '../../agent/inference/runner-pool.js';
+import { RunnerPool } from '../../agent/pipeline/runner-pool.js';
 import { silentLogger } from '../../agent/log/logger.js';
 import { SqliteOutbox } from '../../agent/outbox/index.js';
 import { CameraLoop } from '../../agent/pipeline/camera-loop.js';
@@ -22,6 +22,7 @@ import { testStore } from '../helpers/test-store.js';
 import { repoRoot, sharedModels } from '../helpers/shared.js';
 import { makeFrames } from './frames.js';
 import { buildDist } from '../../deploy/build/build-dist.js';
+import { resultEntry } from '../../agent/publish/result-entry.js';
 
 /** What the loop benchmark measured. */
 export interface LoopBenchResult {
@@ -38,12 +39,12 @@ async function runLoop(dir: string, pool: RunnerPool, untilFrames: number, sourc
   const outbox = SqliteOutbox.open({ path: join(dir, `outbox-${Date.now()}.sqlite`), logger, synchronous: 'normal' });
   // A camera delivers at its own rate; 1.5x the core's rate keeps the loop always fed without
   // the source spinning on the disk as fps 0 would.
-  const source = new FilesSource({ kind: 'files', name: 'bench', path: join(dir, 'frames'), framesPerSecond: sourceFps, loop: true }, { logger, searchPath: '' });
+  const source = new FilesSource({ type: 'files', name: 'bench', path: join(dir, 'frames'), fps: sourceFps, loop: true }, { logger, searchPath: '', devDir: '/dev' });
   const loop = new CameraLoop({
     name: 'bench', source, intervalMs: 0, gate: undefined,
     // on-change keeps the outbox small, so the run measures the loop and not disk growth.
     models: [{ id: 'person-yolox-192', threshold: 0.5, policy: new ReportPolicy({ policy: 'on-change', heartbeatSeconds: 3600, minScore: 0 }), topic: 'bench' }],
-    runners: pool, outbox, metrics: createAgentMetrics({ processMetrics: false }), readiness: new ReadinessTracker({ cameras: [], models: [] }), logger, stuckTimeoutMs: 60_000,
+    runners: pool, store: { keep: (record, topic) => { outbox.enqueue(resultEntry(record, topic)); } }, metrics: createAgentMetrics({ processMetrics: false }), readiness: new ReadinessTracker({ cameras: [], models: [] }), logger, stuckTimeoutMs: 60_000,
   });
   await loop.start();
   // Timed from the 20th frame, as the core is timed after 20 warm-up frames: the source's start
