@@ -1,14 +1,22 @@
 #!/bin/sh
 # Installs the edge agent as a systemd service on Raspberry Pi OS (64-bit) or Jetson Linux.
 #
-#   sudo sh deploy/install.sh --artifact edge-agent-linux-arm64.zip [--config my-config.yaml]
+#   sudo sh deploy/install.sh --runtime edge-agent-runtime-linux-arm64.zip --agent edge-agent.zip [--config my-config.yaml]
 #
-# The artifact is the one `npm run greengrass:build -- --arch arm64` writes (compiled agent and
-# production node_modules built for arm64); the same zip serves Greengrass and systemd.
+# The two zips are the ones `npm run greengrass:build -- --arch arm64` writes, the same that the
+# Greengrass components carry: the runtime (Node.js and the native modules built for arm64,
+# unpacked to /opt/edge-agent/runtimes/<digest>, linked as /opt/edge-agent/runtime) and the agent
+# (bundled JavaScript, /opt/edge-agent/releases/<digest>, linked as /opt/edge-agent/current).
+# The system's Node.js is not used. A code-only release passes the new --agent with the same
+# --runtime, and only the agent is unpacked again.
 #
-# Idempotent: running it again with the same artifact changes nothing; with a new artifact it
-# installs the new release beside the old ones, switches /opt/edge-agent/current and restarts the
-# service. An existing /etc/edge-agent/config.yaml is never overwritten.
+# Idempotent: running it again with the same zips changes nothing; with a new zip it installs it
+# beside the old ones, switches the link and restarts the service. An existing
+# /etc/edge-agent/config.yaml is never overwritten.
+#
+# The glibc floor: the runtime's binaries need glibc GLIBC_FLOOR or later (below; the runtime's
+# check-system.sh states the same, test/greengrass/glibc-floor.test.ts checks both against the
+# binaries), so Raspberry Pi OS Bullseye and JetPack 5 (glibc 2.31) are refused.
 #
 # Variables for tests and unusual systems (defaults in brackets):
 #   EDGE_AGENT_INSTALL_ROOT    prefix for every path written [empty: the real /]
@@ -16,6 +24,7 @@
 #   EDGE_AGENT_DEVICE_MODEL    device-tree model file [/proc/device-tree/model]
 #   EDGE_AGENT_TEGRA_RELEASE   Jetson release file [/etc/nv_tegra_release]
 #   EDGE_AGENT_ARCH            machine architecture [uname -m]
+#   EDGE_AGENT_GLIBC_VERSION   C library version [getconf GNU_LIBC_VERSION]
 #   EDGE_AGENT_SKIP_SYSTEM=1   do not create users or call systemctl; print what would be done
 set -eu
 
@@ -24,6 +33,8 @@ os_release=${EDGE_AGENT_OS_RELEASE:-/etc/os-release}
 device_model=${EDGE_AGENT_DEVICE_MODEL:-/proc/device-tree/model}
 tegra_release=${EDGE_AGENT_TEGRA_RELEASE:-/etc/nv_tegra_release}
 arch=${EDGE_AGENT_ARCH:-$(uname -m)}
+glibc=${EDGE_AGENT_GLIBC_VERSION:-$(getconf GNU_LIBC_VERSION 2>/dev/null | sed -n 's/^glibc //p')}
+GLIBC_FLOOR=2.34
 skip_system=${EDGE_AGENT_SKIP_SYSTEM:-0}
 here=$(cd "$(dirname "$0")" && pwd)
 
@@ -40,14 +51,17 @@ system() {
   fi
 }
 
-artifact=''
+usage='install.sh --runtime edge-agent-runtime-linux-arm64.zip --agent edge-agent.zip [--config FILE]'
+runtime_zip=''
+agent_zip=''
 config_src=''
 while [ $# -gt 0 ]; do
   case "$1" in
-    --artifact) artifact=${2:-}; shift 2 ;;
+    --runtime) runtime_zip=${2:-}; shift 2 ;;
+    --agent) agent_zip=${2:-}; shift 2 ;;
     --config) config_src=${2:-}; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
-    *) fail "unknown argument \"$1\"; usage: install.sh --artifact edge-agent-linux-arm64.zip [--config FILE]" 64 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    *) fail "unknown argument \"$1\"; usage: $usage" 64 ;;
   esac
 done
 
@@ -76,49 +90,61 @@ fi
 if [ "$arch" != aarch64 ]; then
   fail "unsupported architecture $arch on $os_name: the agent ships arm64 (aarch64) native modules only, and ONNX Runtime has no 32-bit ARM build for Node.js; install the 64-bit Raspberry Pi OS image" 69
 fi
-if [ "$platform" = raspberry-pi ] && [ "${os_version%%.*}" -lt 11 ] 2>/dev/null; then
-  fail "Raspberry Pi OS $os_version is too old: the agent needs Bullseye (11) or later for libcamera's rpicam/libcamera tools and glibc 2.31" 69
+if [ "$platform" = raspberry-pi ] && [ "${os_version%%.*}" -lt 12 ] 2>/dev/null; then
+  fail "Raspberry Pi OS $os_version is too old: the runtime needs glibc $GLIBC_FLOOR or later, which Raspberry Pi OS has from Bookworm (12); Bullseye (11) has 2.31. Install the 64-bit Bookworm image" 69
+fi
+if [ "$platform" = jetson ] && [ "${os_version%%.*}" -lt 22 ] 2>/dev/null; then
+  fail "Jetson Linux on Ubuntu $os_version is too old: the runtime needs glibc $GLIBC_FLOOR or later, which JetPack has from JetPack 6 (Ubuntu 22.04, glibc 2.35); JetPack 5 (Ubuntu 20.04) has 2.31. Flash JetPack 6" 69
+fi
+[ -n "$glibc" ] || fail "cannot tell this system's glibc version (getconf GNU_LIBC_VERSION gave nothing); the runtime needs glibc $GLIBC_FLOOR or later" 69
+newest=$(printf '%s\n%s\n' "$glibc" "$GLIBC_FLOOR" | sort -t. -k1,1n -k2,2n | tail -1)
+if [ "$newest" != "$glibc" ] && [ "$glibc" != "$GLIBC_FLOOR" ]; then
+  fail "glibc $glibc on $os_name is older than $GLIBC_FLOOR, which the runtime's Node.js and native modules need; upgrade to Raspberry Pi OS Bookworm (12) or JetPack 6 (Ubuntu 22.04)" 69
 fi
 say "system: $os_name on ${model:-unknown board} ($platform, $arch)"
 
 # --- Prerequisites ---------------------------------------------------------------------------
-[ -n "$artifact" ] || fail "missing --artifact: build it with \`npm run greengrass:build -- --arch arm64\` and pass greengrass/greengrass-build/artifacts/<component>/<version>/edge-agent-linux-arm64.zip" 64
-[ -r "$artifact" ] || fail "cannot read the artifact $artifact" 66
+build_hint='build them with `npm run greengrass:build -- --arch arm64 --bucket NAME`: greengrass/greengrass-build/artifacts/<component>.Runtime/<version>/edge-agent-runtime-linux-arm64.zip and artifacts/<component>/<version>/edge-agent.zip'
+[ -n "$runtime_zip" ] || fail "missing --runtime; usage: $usage; $build_hint" 64
+[ -n "$agent_zip" ] || fail "missing --agent; usage: $usage; $build_hint" 64
+for zip in "$runtime_zip" "$agent_zip"; do
+  [ -r "$zip" ] || fail "cannot read $zip" 66
+done
 command -v unzip >/dev/null 2>&1 || fail "unzip not found; install it with \`apt-get install unzip\`" 69
-node_bin=${root}/usr/bin/node
-if [ "$skip_system" != 1 ]; then
-  [ -x /usr/bin/node ] || fail "/usr/bin/node not found; install Node.js 20 (NodeSource: \`curl -fsSL https://deb.nodesource.com/setup_20.x | bash - && apt-get install -y nodejs\`)" 69
-  node_bin=/usr/bin/node
-fi
 
-# --- The release: /opt/edge-agent/releases/<digest>, then the `current` link ------------------
-digest=$(sha256sum "$artifact" | cut -c1-16)
 opt="$root/opt/edge-agent"
-release="$opt/releases/$digest"
-if [ -f "$release/.installed" ]; then
-  say "release $digest already installed"
-else
-  rm -rf "$release.tmp"
-  mkdir -p "$release.tmp"
-  unzip -q "$artifact" -d "$release.tmp"
-  [ -f "$release.tmp/bin/edge-agent.js" ] || fail "$artifact holds no bin/edge-agent.js; is it an edge-agent artifact?" 65
-  if [ "$skip_system" != 1 ]; then
-    need_abi=$(cat "$release.tmp/greengrass/node-abi")
-    have_abi=$("$node_bin" -p process.versions.modules)
-    [ "$need_abi" = "$have_abi" ] || fail "the artifact needs the Node.js ABI $need_abi but $node_bin ($("$node_bin" -v)) is ABI $have_abi; install the Node.js major the artifact was built with" 69
-  fi
-  touch "$release.tmp/.installed"
-  rm -rf "$release"
-  mv "$release.tmp" "$release"
-  say "installed release $digest"
-fi
 changed=0
-if [ "$(readlink "$opt/current" 2>/dev/null || true)" != "releases/$digest" ]; then
-  ln -sfn "releases/$digest" "$opt/current.tmp"
-  mv -T "$opt/current.tmp" "$opt/current"
-  changed=1
-  say "current -> releases/$digest"
-fi
+
+# unpack ZIP KIND DIR CHECK LINK: unpacks into DIR/<digest> once, checks that CHECK exists in it,
+# then points LINK at it.
+unpack() {
+  zip=$1 kind=$2 dir=$3 check=$4 link=$5
+  digest=$(sha256sum "$zip" | cut -c1-16)
+  target="$opt/$dir/$digest"
+  if [ -f "$target/.installed" ]; then
+    say "$kind $digest already installed"
+  else
+    rm -rf "$target.tmp"
+    mkdir -p "$target.tmp"
+    unzip -q "$zip" -d "$target.tmp"
+    [ -f "$target.tmp/$check" ] || fail "$zip holds no $check; is it the edge-agent $kind zip?" 65
+    touch "$target.tmp/.installed"
+    rm -rf "$target"
+    mv "$target.tmp" "$target"
+    say "installed $kind $digest"
+  fi
+  if [ "$(readlink "$opt/$link" 2>/dev/null || true)" != "$dir/$digest" ]; then
+    ln -sfn "$dir/$digest" "$opt/$link.tmp"
+    mv -T "$opt/$link.tmp" "$opt/$link"
+    changed=1
+    say "$link -> $dir/$digest"
+  fi
+}
+mkdir -p "$opt"
+unpack "$runtime_zip" runtime runtimes bin/node runtime
+unpack "$agent_zip" agent releases bin/edge-agent.js current
+# The runtime's own check (the same floor), against this system, before the service starts.
+EDGE_AGENT_GLIBC_VERSION=$glibc sh "$opt/runtime/check-system.sh" || fail "the runtime refused this system (above)" 69
 
 # --- User, configuration, certificates -------------------------------------------------------
 if [ "$skip_system" = 1 ] || ! getent passwd edge-agent >/dev/null 2>&1; then

@@ -31,15 +31,16 @@ t.test('the unit has the user, restart policy, watchdog and hardening the deploy
   t.same(values('PrivateTmp'), ['yes']);
   t.same(values('ProtectHome'), ['yes']);
   t.same(values('CapabilityBoundingSet'), ['']);
-  t.match(values('ExecStart')[0] ?? '', /^\/usr\/bin\/node --optimize-for-size \/opt\/edge-agent\/current\/bin\/edge-agent\.js run --config \/etc\/edge-agent\/config\.yaml$/);
+  // The runtime component's node (deploy/install.sh links it), never the system's.
+  t.match(values('ExecStart')[0] ?? '', /^\/opt\/edge-agent\/runtime\/bin\/node --optimize-for-size \/opt\/edge-agent\/current\/bin\/edge-agent\.js run --config \/etc\/edge-agent\/config\.yaml$/);
 });
 
 // verify needs systemd-analyze, and checks that ExecStart's binary exists.
 const verifySkip =
   spawnSync('systemd-analyze', ['--version']).status !== 0
     ? 'systemd-analyze not installed (apt-get install systemd)'
-    : !existsSync('/usr/bin/node')
-      ? '/usr/bin/node is missing on this machine, and verify checks ExecStart'
+    : !existsSync('/opt/edge-agent/runtime/bin/node')
+      ? '/opt/edge-agent/runtime/bin/node (installed by deploy/install.sh) is missing on this machine, and verify checks ExecStart'
       : false;
 
 t.test('systemd-analyze verify accepts the unit', { skip: verifySkip }, async (t) => {
