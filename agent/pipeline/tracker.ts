@@ -3,7 +3,10 @@
  * velocity, detections are matched to tracks by IoU in two stages (confident detections first,
  * then the weak ones against the tracks still unmatched, which keeps a partly hidden object on
  * its track instead of starting a new one), a track is confirmed after `minHits` matches and ends
- * after `maxMissedFrames` inferred frames without one. Matching is greedy by IoU, highest first:
+ * after `maxMissedFrames` inferred frames without one. At one frame per second a small person
+ * walking moves further than their own width between frames, so boxes no longer overlap: a last
+ * stage matches what is left by the distance of centres, within 1.5 box sizes of the prediction.
+ * Matching is greedy, best pair first:
  * with the few objects a camera sees, it agrees with the Hungarian assignment in practice and
  * costs microseconds. One tracker per camera and model.
  */
@@ -51,6 +54,13 @@ export interface TrackerStep {
   matched: TrackView[];
   /** Confirmed tracks that ended in this frame. */
   ended: TrackView[];
+}
+
+/** How far (in box sizes) from its prediction a track may find its object in the distance stage. */
+const DISTANCE_REACH = 1.5;
+
+function centreDistance(a: Box, b: Box): number {
+  return Math.hypot(a.x + a.width / 2 - (b.x + b.width / 2), a.y + a.height / 2 - (b.y + b.height / 2));
 }
 
 class Track implements TrackView {
@@ -142,7 +152,10 @@ export class Tracker {
     const low = detections.map((d, i) => i).filter((i) => (detections[i] as Detection).score < o.highScore);
     const unmatched = this.assign(this.tracks, high, detections, owner);
     // Second stage: weak detections may only extend tracks already established.
-    this.assign(unmatched.filter((t) => t.hits > 1 || t.id !== undefined), low, detections, owner);
+    const established = unmatched.filter((t) => t.hits > 1 || t.id !== undefined);
+    const left = this.assign(established, low, detections, owner);
+    // Third stage: no overlap left to go by; the nearest confident detection within reach.
+    this.assign(left.concat(unmatched.filter((t) => !established.includes(t))), high, detections, owner, 'distance');
     const confirmed: Track[] = [];
     for (const [i, t] of owner) {
       t.match(detections[i] as Detection, atMs);
@@ -191,7 +204,7 @@ export class Tracker {
   }
 
   /** Greedy IoU matching of `tracks` to the detections `indices`; returns the tracks left unmatched. */
-  private assign(tracks: Track[], indices: number[], detections: readonly Detection[], owner: Map<number, Track>): Track[] {
+  private assign(tracks: Track[], indices: number[], detections: readonly Detection[], owner: Map<number, Track>, by: 'iou' | 'distance' = 'iou'): Track[] {
     const pairs: { iou: number; t: Track; i: number }[] = [];
     const taken = new Set(owner.values());
     for (const t of tracks) {
@@ -199,8 +212,10 @@ export class Tracker {
       for (const i of indices) {
         const d = detections[i] as Detection;
         if (d.label !== t.label) continue;
-        const v = iou(t.predicted, d.box);
-        if (v >= this.options.minIou) pairs.push({ iou: v, t, i });
+        if (owner.has(i)) continue;
+        // Both measures as "higher is better": IoU, or 1 - distance / reach.
+        const v = by === 'iou' ? iou(t.predicted, d.box) : 1 - centreDistance(t.predicted, d.box) / (DISTANCE_REACH * Math.max(t.predicted.width, t.predicted.height));
+        if (by === 'iou' ? v >= this.options.minIou : v > 0) pairs.push({ iou: v, t, i });
       }
     }
     pairs.sort((a, b) => b.iou - a.iou);
