@@ -32,8 +32,8 @@ export interface OutboxBenchOptions {
   batchRows?: number;
 }
 
-/** A payload shaped like a detection ResultRecord (about 600 bytes of JSON). */
-function samplePayload(i: number): Record<string, unknown> {
+/** A payload shaped like a detection ResultRecord (about 600 bytes of JSON); the storage benchmark uses it too. */
+export function samplePayload(i: number): Record<string, unknown> {
   return {
     schemaVersion: 1,
     resultId: `01JBENCH${String(i).padStart(18, '0')}`,

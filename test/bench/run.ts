@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every benchmark in one run, so the numbers compare as ratios on the same
  * (shared, noisy) machine. Each part prints its own table; this prints the machine first.
- * Parts: infer, loop (with the agent's memory), outbox, publish, quantize, peer. Pick some with
+ * Parts: infer, loop (with the agent's memory), outbox, publish, quantize, peer, storage (slow
+ * fsync, group commit). Pick some with
  * `npm run bench -- infer loop`.
  */
 import { cpus, totalmem, release, arch } from 'node:os';
@@ -11,6 +12,7 @@ import { formatOutboxBench, runOutboxBench } from './outbox.js';
 import { formatPublishBench, runPublishBench } from './publish.js';
 import { runQuantizeBench } from './quantize.js';
 import { runPeerBench } from './peer.js';
+import { formatStorageBench, runStorageBench } from './storage.js';
 
 const parts: Record<string, () => Promise<unknown>> = {
   infer: async () => {
@@ -28,6 +30,10 @@ const parts: Record<string, () => Promise<unknown>> = {
   },
   quantize: () => runQuantizeBench(),
   peer: () => runPeerBench(),
+  storage: async () => {
+    console.log('\nslow storage (fsync shim): results stored and event-loop delay, per result vs group commit');
+    console.log(formatStorageBench(await runStorageBench()));
+  },
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
