@@ -114,8 +114,10 @@ export class AgentRuntime {
       dropRecordFields: { deviceId: resolved.deviceId },
     });
     if (outbox.recovery !== null) {
-      metrics.outboxRecreated();
-      logger.error({ recovery: outbox.recovery }, 'OUTBOX DATABASE WAS UNUSABLE: moved aside and replaced by a new one');
+      const r = outbox.recovery;
+      // Lost rows are counted by onDropped (storeLost); a replaced store is counted here.
+      if (r.recreated) metrics.outboxRecreated();
+      logger.error({ recovery: r }, `OUTBOX STORE ${r.recreated ? 'WAS UNUSABLE, replaced by a new one' : 'LOST ROWS'}: ${r.salvagedRows} rows salvaged, ${r.lostRows} known lost, ${r.dropRecords} storeLost drop records, seq goes on after ${r.seqResumedFrom}`);
     }
     const store = openModelStore({ modelDir: resolved.models.dir, mirrorDir: resolved.models.mirror, logger });
     const runners = new RunnerPool(
