@@ -43,6 +43,17 @@ const compactChunkRows = 2_000;
  */
 const walTightBelowBytes = 8 * 1024 * 1024;
 
+/**
+ * Spare pages asked for before each insert on a short or full disk: a new leaf page and one for
+ * an index. Asking for more made a small outbox on a full disk drop its whole backlog at every
+ * insert, since deleting a few rows frees few whole pages (the fault suite's disk-full: one
+ * result kept at a time). When the estimate falls short SQLite says SQLITE_FULL, and the retry
+ * after makeRoomAfterDiskFull asks for `afterFullSlackPages`.
+ */
+const insertSlackPages = 2;
+/** Spare pages made after SQLite actually hit SQLITE_FULL: room for page splits in every index. */
+const afterFullSlackPages = 8;
+
 /** One drop made inside a transaction, logged only once that transaction committed. */
 interface DropEvent {
   reason: DropReason;
@@ -527,7 +538,7 @@ export class SqliteOutbox implements Outbox {
       const excess = this.pendingBytes - target;
       this.drop('maxBytes', now, (_, removed) => removed.bytes < excess);
     }
-    if (this.diskMode !== 'ok') this.keepWithinDisk(now, bytes, this.diskMode === 'full' ? 'diskFull' : 'minFreeDisk');
+    if (this.diskMode !== 'ok') this.keepWithinDisk(now, bytes, this.diskMode === 'full' ? 'diskFull' : 'minFreeDisk', insertSlackPages);
   }
 
   /**
@@ -540,14 +551,14 @@ export class SqliteOutbox implements Outbox {
    * An earlier version asked for ~33 KB of free pages inside the file before every insert and
    * never let it grow, so a small file dropped nearly every older row per insert (issue 12).
    */
-  private keepWithinDisk(now: number, bytes: number, reason: DropReason): void {
+  private keepWithinDisk(now: number, bytes: number, reason: DropReason, slackPages: number): void {
     if (this.acknowledgedRows > 0 || this.o.deliveredRetentionMs > 0) {
       this.st.deleteAllDelivered.run(this.deliveredThrough);
       this.acknowledgedRows = 0;
       this.acknowledgedBytes = 0;
     }
-    // Room for the rows, their index entries and a page split or two, whichever way it comes.
-    const needed = 2 * bytes + 8 * this.pageSize;
+    // Room for the rows, their index entries and `slackPages` pages for splits.
+    const needed = 2 * bytes + slackPages * this.pageSize;
     const free = reason === 'diskFull' ? 0 : this.probeFreeBytes();
     const growth = free === null ? 0 : Math.max(0, free - this.headroomBytes());
     if (growth >= needed) return;
@@ -592,7 +603,7 @@ export class SqliteOutbox implements Outbox {
     this.checkpointQuietly();
     try {
       const now = this.o.now();
-      this.db.transaction(() => this.keepWithinDisk(now, bytes, 'diskFull')).immediate();
+      this.db.transaction(() => this.keepWithinDisk(now, bytes, 'diskFull', afterFullSlackPages)).immediate();
       this.noteCommitted();
       this.logDrops();
     } catch (err) {
