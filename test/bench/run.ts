@@ -2,7 +2,7 @@
  * `npm run bench`: every benchmark in one run, so the numbers compare as ratios on the same
  * (shared, noisy) machine. Each part prints its own table; this prints the machine first.
  * Parts: infer, loop (with the agent's memory), outbox, publish, quantize, peer, storage (slow
- * fsync, group commit). Pick some with
+ * fsync, group commit), console (frames/s with and without a viewer). Pick some with
  * `npm run bench -- infer loop`.
  */
 import { cpus, totalmem, release, arch } from 'node:os';
@@ -12,6 +12,7 @@ import { formatOutboxBench, runOutboxBench } from './outbox.js';
 import { formatPublishBench, runPublishBench } from './publish.js';
 import { runQuantizeBench } from './quantize.js';
 import { runPeerBench } from './peer.js';
+import { formatConsoleBench, runConsoleBench } from './console.js';
 import { formatStorageBench, runStorageBench } from './storage.js';
 
 const parts: Record<string, () => Promise<unknown>> = {
@@ -33,6 +34,10 @@ const parts: Record<string, () => Promise<unknown>> = {
   storage: async () => {
     console.log('\nslow storage (fsync shim): results stored and event-loop delay, per result vs group commit');
     console.log(formatStorageBench(await runStorageBench()));
+  },
+  console: async () => {
+    console.log('\nconsole: frames/s with no viewer and with one live viewer (alternating phases)');
+    console.log(formatConsoleBench(await runConsoleBench()));
   },
 };
 
