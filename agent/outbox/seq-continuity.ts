@@ -83,7 +83,9 @@ export function planContinuity(db: Database, input: ContinuityInput): Continuity
   const blindJump = mark === null ? Math.max(seqMarkReserveRows, input.walLostFrames * 100) : 0;
   const firstUnreadableId = salvage?.firstUnreadableId ?? null;
   plan.seq = Math.max(baseSeq, mark?.seq.reserved ?? 0, baseSeq + blindJump);
-  const firstLostSeq = firstUnreadableId === null ? baseSeq + 1 : Math.min(baseSeq + 1, seqBefore(db, firstUnreadableId) + 1);
+  let firstLostSeq = firstUnreadableId === null ? baseSeq + 1 : Math.min(baseSeq + 1, seqBefore(db, firstUnreadableId) + 1);
+  // A damaged page can also hide rows without an error; a hole among the salvaged numbers is a loss too.
+  if (salvage !== null) firstLostSeq = Math.min(firstLostSeq, firstHole(db, 'seq', null) ?? firstLostSeq);
   if (plan.seq >= firstLostSeq) plan.lostSeqRange = { first: firstLostSeq, last: plan.seq };
   plan.knownLostRows = unreadable + Math.max(0, committedSeq - baseSeq);
 
@@ -93,7 +95,8 @@ export function planContinuity(db: Database, input: ContinuityInput): Continuity
     plan.streams.set(topic, next);
     // Lost stream seqs start after the last one this topic kept before the first unreadable row
     // (1 when it kept none there: which of them were delivered is then unknown), else after its last.
-    const first = firstUnreadableId === null ? have + 1 : Math.min(have + 1, streamSeqBefore(db, topic, firstUnreadableId) + 1);
+    let first = firstUnreadableId === null ? have + 1 : Math.min(have + 1, streamSeqBefore(db, topic, firstUnreadableId) + 1);
+    if (salvage !== null) first = Math.min(first, firstHole(db, 'stream_seq', topic) ?? first);
     if (next < first) continue;
     plan.lostStreams.push({ topic, firstStreamSeq: first, lastStreamSeq: next, knownLostRows: Math.max(0, (mark?.streams[topic]?.committed ?? 0) - have) });
   }
@@ -123,4 +126,18 @@ function seqBefore(db: Database, id: number): number {
 /** Highest stream seq of `topic` among kept rows with an id below `id` (0 when none). */
 function streamSeqBefore(db: Database, topic: string, id: number): number {
   return (db.prepare('SELECT max(stream_seq) FROM outbox WHERE topic = ? AND id < ?').pluck().get(topic, id) as number | null) ?? 0;
+}
+
+/** The first number missing between the lowest and highest kept (rows and dead letters) of `column`, on `topic` when given; null when none. */
+function firstHole(db: Database, column: 'seq' | 'stream_seq', topic: string | null): number | null {
+  const where = topic === null ? '' : 'WHERE topic = ?';
+  const sql = `SELECT ${column} AS n FROM outbox ${where} UNION SELECT ${column} FROM dead_letter ${where} ORDER BY 1`;
+  const numbers = (topic === null ? db.prepare(sql).pluck().all() : db.prepare(sql).pluck().all(topic, topic)) as (number | null)[];
+  let previous: number | null = null;
+  for (const n of numbers) {
+    if (n === null) continue;
+    if (previous !== null && n > previous + 1) return previous + 1;
+    previous = n;
+  }
+  return null;
 }

@@ -21,10 +21,10 @@ import { workdir } from './helpers/workdir.js';
 const DEVICE = 'fault-corrupt-store';
 const SIDE_FILES = ['-wal', '-shm'];
 
-/** Copies the outbox and its WAL/SHM from one data dir to another. */
+/** Copies the outbox, its WAL/SHM and its seq mark (`.seq`, which lives beside it on a device) from one data dir to another. */
 function copyStore(from: string, to: string): void {
   mkdirSync(to, { recursive: true });
-  for (const suffix of ['', ...SIDE_FILES]) {
+  for (const suffix of ['', ...SIDE_FILES, '.seq']) {
     if (existsSync(outboxPath(from) + suffix)) copyFileSync(outboxPath(from) + suffix, outboxPath(to) + suffix);
   }
 }
