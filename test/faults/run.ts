@@ -6,13 +6,14 @@
  */
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../helpers/shared.js';
 import { RESULT_PREFIX, type ScenarioResult } from './helpers/scenario.js';
 
 const dir = join(repoRoot, 'test', 'faults');
 /** A scenario's own deadline ends it; this one only catches a harness that hangs. */
-const RUNNER_TIMEOUT_MS = 14 * 60_000;
+const RUNNER_TIMEOUT_MS = 18 * 60_000;
 
 function runOne(file: string): Promise<ScenarioResult> {
   const name = file.replace(/\.fault\.ts$/, '');
@@ -40,13 +41,22 @@ function runOne(file: string): Promise<ScenarioResult> {
   });
 }
 
-function describe(r: ScenarioResult): string {
+/** The result line: PASS/FAIL, name, seconds and figures. */
+function headline(r: ScenarioResult): string {
   const figures = Object.entries(r.figures)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
+  return `${r.ok ? 'PASS' : 'FAIL'} ${r.name} (${r.seconds} s) ${figures}`;
+}
+
+/** The headline, each missed target (`  - `), the error, and with `withLogs` the agents' log tails (`  | `). */
+function describe(r: ScenarioResult, withLogs: boolean): string {
   const failed = r.checks.filter((c) => !c.ok).map((c) => `  - ${c.what}${c.detail === '' ? '' : ` (${c.detail})`}`);
-  const error = r.error === null ? [] : [`  - error: ${r.error.split('\n').slice(0, 6).join('\n    ')}`];
-  return [`${r.ok ? 'PASS' : 'FAIL'} ${r.name} (${r.seconds} s) ${figures}`, ...failed, ...error].join('\n');
+  const error = r.error === null ? [] : [`  - error: ${r.error.split('\n').slice(0, 12).join('\n  - ')}`];
+  const logs = !withLogs
+    ? []
+    : (r.logTails ?? []).flatMap((t) => [`  | ${t.label} log, last ${t.lines.length} lines${t.savedTo === null ? '' : ` (whole log: ${t.savedTo})`}:`, ...t.lines.map((l) => `  |   ${l}`)]);
+  return [headline(r), ...failed, ...error, ...logs].join('\n');
 }
 
 async function main(): Promise<number> {
@@ -59,15 +69,16 @@ async function main(): Promise<number> {
     console.error(`no scenario matches ${wanted.join(' ')}`);
     return 1;
   }
+  const started = Date.now();
   const results: ScenarioResult[] = [];
   for (const file of files) {
     console.log(`# fault scenario ${file}`);
     const r = await runOne(file);
     results.push(r);
-    console.log(describe(r));
+    console.log(describe(r, true));
   }
-  console.log('\n# fault suite');
-  for (const r of results) console.log(describe(r));
+  console.log(`\n# fault suite: ${Math.round((Date.now() - started) / 1000)} s, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  for (const r of results) console.log(describe(r, false));
   const passed = results.filter((r) => r.ok).length;
   console.log(`faults: ${passed} passed, ${results.length - passed} failed`);
   return passed === results.length ? 0 : 1;

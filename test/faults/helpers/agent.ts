@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot, sharedImages, sharedModels } from '../../helpers/shared.js';
-import { sleep, waitFor } from './scenario.js';
+import { sleep, waitFor, watchLog } from './scenario.js';
 
 /** One camera of the written config. */
 export interface FaultCamera {
@@ -74,6 +74,9 @@ export interface FaultAgent {
   kill(): Promise<void>;
 }
 
+/** Agents started by this scenario process, to label their logs in a failure report. */
+let agentsStarted = 0;
+
 /** Starts the agent; resolves once its health endpoint listens (rejects when it exits first). */
 export async function startAgent(configFile: string, wrapper: readonly string[] = [], extraEnv: Record<string, string> = {}): Promise<FaultAgent> {
   const argv = [...wrapper, process.execPath, join(repoRoot, 'bin', 'edge-agent.js'), 'run', '--no-status', '--config', configFile];
@@ -86,6 +89,8 @@ export async function startAgent(configFile: string, wrapper: readonly string[] 
     // Keep at most 2 MB of text for matching; the byte count goes on.
     if (log.length < 2_000_000) log += d.toString();
   });
+  agentsStarted += 1;
+  watchLog(`agent-${agentsStarted}`, () => log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const alive = (): boolean => child.exitCode === null && child.signalCode === null;
   const port = await new Promise<{ host: string; port: number }>((resolve, reject) => {

@@ -3,7 +3,11 @@
  * A scenario records figures (what it measured) and checks (a target met or not); at the end it
  * prints one `FAULT-RESULT {json}` line for the runner and exits 0 only when every check held.
  * Clean-up steps run in reverse order whatever happened, and a deadline bounds the whole run.
+ * A failed scenario also reports the tail of its agents' logs (and saves them whole).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** One target and whether the run met it. */
 export interface Check {
@@ -20,6 +24,43 @@ export interface ScenarioResult {
   figures: Record<string, number | string>;
   checks: Check[];
   error: string | null;
+  /** When the scenario failed: the last lines of each watched log (agent processes), for a person to act on. */
+  logTails?: { label: string; lines: string[]; savedTo: string | null }[];
+}
+
+/** A log a scenario's failure report shows the end of (registered by startAgent for each agent). */
+interface WatchedLog {
+  label: string;
+  text: () => string;
+}
+
+const watchedLogs: WatchedLog[] = [];
+/** Lines of each log shown on failure, and characters per line (JSON log lines can be long). */
+const TAIL_LINES = 25;
+const TAIL_LINE_CHARS = 400;
+/** Logs shown on failure: the most recent ones (sigkill starts 50 agents). */
+const TAIL_LOGS = 2;
+
+/** Registers a log whose tail is reported when the scenario fails; `label` names it in the report. */
+export function watchLog(label: string, text: () => string): void {
+  watchedLogs.push({ label, text });
+}
+
+/** The tails of the most recent watched logs; each full log is saved under the OS temp dir, since the workdir goes at clean-up. */
+function logTails(scenario: string): NonNullable<ScenarioResult['logTails']> {
+  const dir = join(tmpdir(), 'edge-faults-logs');
+  return watchedLogs.slice(-TAIL_LOGS).map(({ label, text }) => {
+    const full = text();
+    let savedTo: string | null = join(dir, `${scenario}-${label}.log`);
+    try {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(savedTo, full);
+    } catch {
+      savedTo = null;
+    }
+    const lines = full.split('\n').filter((l) => l !== '').slice(-TAIL_LINES).map((l) => (l.length > TAIL_LINE_CHARS ? `${l.slice(0, TAIL_LINE_CHARS)}...` : l));
+    return { label, lines, savedTo };
+  });
 }
 
 /** The line prefix the runner looks for. */
@@ -71,7 +112,16 @@ export function runScenario(name: string, deadlineMs: number, body: (s: Scenario
     },
     note: (message) => console.error(`[${name}] ${message}`),
   };
+  let finishing = false;
   const finish = async (error: string | null): Promise<void> => {
+    // The deadline and the body can both end the run; the first one reports.
+    if (finishing) return;
+    finishing = true;
+    const ok = error === null && checks.length > 0 && checks.every((c) => c.ok);
+    const result: ScenarioResult = { name, ok, seconds: Math.round((Date.now() - started) / 1000), figures, checks, error };
+    // Taken before clean-up stops the agents, so the tail shows the moment of failure.
+    // FAULT_LOGS=1 saves (and shows) them after a pass too.
+    if (!ok || process.env.FAULT_LOGS === '1') result.logTails = logTails(name);
     for (const step of cleanups.reverse()) {
       try {
         await step();
@@ -79,7 +129,6 @@ export function runScenario(name: string, deadlineMs: number, body: (s: Scenario
         console.error(`[${name}] clean-up step failed: ${(err as Error).message}`);
       }
     }
-    const result: ScenarioResult = { name, ok: error === null && checks.length > 0 && checks.every((c) => c.ok), seconds: Math.round((Date.now() - started) / 1000), figures, checks, error };
     console.log(`${RESULT_PREFIX}${JSON.stringify(result)}`);
     process.exit(result.ok ? 0 : 1);
   };
