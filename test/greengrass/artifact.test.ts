@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Ajv } from 'ajv';
-import { buildGreengrass, fileDigest, greengrassDir } from '../../greengrass/build/build.js';
+import { AGENT_ALLOWED, disallowed, runtimeAllowed } from '../../greengrass/build/artifact-contents.js';
+import { buildGreengrass, fileDigest, greengrassDir, type GreengrassBuildOptions } from '../../greengrass/build/build.js';
 import type { Recipe } from '../../greengrass/build/recipes.js';
 import { repoRoot, sharedImage, sharedModels } from '../helpers/shared.js';
 
@@ -14,7 +15,7 @@ t.setTimeout(15 * 60_000);
 // One x64 build for the whole file (production node_modules come from greengrass/.cache, so
 // only the first run on a machine pays for `npm ci`).
 const outDir = t.testdir();
-const built = await buildGreengrass({
+const buildOptions: GreengrassBuildOptions = {
   arches: ['x64'],
   outDir,
   cacheDir: join(greengrassDir, '.cache'),
@@ -24,7 +25,9 @@ const built = await buildGreengrass({
   version: '0.0.1',
   publisher: 'Test',
   bucket: 'test-bucket',
-});
+};
+const built = await buildGreengrass(buildOptions);
+const runtimeName = 'com.example.EdgeAgent.Runtime';
 
 const schema = JSON.parse(readFileSync(join(repoRoot, 'greengrass', 'schema', 'recipe.schema.json'), 'utf8')) as object;
 const validate = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile(schema);
@@ -41,7 +44,7 @@ const agent = built.recipes['com.example.EdgeAgent']?.recipe as Recipe;
 const model = built.recipes['com.example.EdgeAgent.Model.person-yolox-192']?.recipe as Recipe;
 
 t.test('every built recipe validates against the recipe schema', async (t) => {
-  t.same(Object.keys(built.recipes).sort(), ['com.example.EdgeAgent', 'com.example.EdgeAgent.Model.person-yolox-192']);
+  t.same(Object.keys(built.recipes).sort(), ['com.example.EdgeAgent', 'com.example.EdgeAgent.Model.person-yolox-192', runtimeName]);
   for (const [name, { recipe }] of Object.entries(built.recipes)) {
     t.ok(validate(recipe), `${name}: ${JSON.stringify(validate.errors)}`);
   }
@@ -74,12 +77,17 @@ t.test('every Lifecycle command refers to a file in the built artifact', async (
   t.ok(checked > 0, 'at least one lifecycle command was checked');
 
   // run.sh in turn runs files of the same artifact.
-  const zip = zipByComponentAndFolder.get('com.example.EdgeAgent/edge-agent-linux-x64') as string;
+  const zip = zipByComponentAndFolder.get('com.example.EdgeAgent/edge-agent') as string;
   const runSh = readFileSync(join(greengrassDir, 'run.sh'), 'utf8');
   const inside = [...runSh.matchAll(/"\$artifact\/([^"]+)"/g)].map((m) => m[1] as string);
-  t.same(inside.sort(), ['bin/edge-agent.js', 'greengrass/node-abi']);
+  t.same(inside.sort(), ['bin/edge-agent.js']);
   const files = entries(zip);
   for (const path of inside) t.ok(files.has(path), `run.sh needs ${path}`);
+  // And files of the runtime component.
+  const fromRuntime = [...runSh.matchAll(/"\$runtime\/([^"]+)"/g)].map((m) => m[1] as string);
+  t.same([...new Set(fromRuntime)].sort(), ['bin/node', 'check-system.sh']);
+  const runtimeFiles = entries(zipByComponentAndFolder.get(`${runtimeName}/edge-agent-runtime-linux-x64`) as string);
+  for (const path of fromRuntime) t.ok(runtimeFiles.has(path), `run.sh needs the runtime's ${path}`);
 });
 
 t.test('model folders named in Setenv are in the model component artifacts', async (t) => {
@@ -111,31 +119,45 @@ t.test('artifact digests are the SHA-256 of the zips', async (t) => {
   t.equal(model['ComponentVersion'], (JSON.parse(readFileSync(join(repoRoot, 'models', 'person-yolox-192', 'manifest.json'), 'utf8')) as { version: string }).version, 'model component version is the manifest version');
 });
 
-t.test('the x64 artifact holds the compiled agent, its data files and x64 native modules only', async (t) => {
-  const files = entries(zipByComponentAndFolder.get('com.example.EdgeAgent/edge-agent-linux-x64') as string);
-  for (const f of [
-    'dist/agent/cli/main.js',
-    'dist/agent/models/manifest.schema.json',
-    'dist/agent/results/result-record.schema.json',
-    'dist/agent/publish/schemas/result-message.schema.json',
-    'dist/models/person-yolox-192/manifest.json',
-    'dist/device-profiles/raspberry-pi-4.yaml',
-    'node_modules/better-sqlite3/build/Release/better_sqlite3.node',
-    'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',
-  ]) {
-    t.ok(files.has(f), f);
+t.test('the agent zip holds the bundle and its data files, the runtime zip node and the x64 native modules, nothing else', async (t) => {
+  const agentFiles = [...entries(zipByComponentAndFolder.get('com.example.EdgeAgent/edge-agent') as string)];
+  for (const f of ['bin/edge-agent.js', 'package.json', 'greengrass/run.sh', 'dist/agent/cli/main.js', 'dist/agent/models/manifest.schema.json', 'dist/agent/publish/schemas/result-message.schema.json', 'dist/models/person-yolox-192/manifest.json', 'dist/device-profiles/raspberry-pi-4.yaml']) {
+    t.ok(agentFiles.includes(f), f);
   }
-  const all = [...files];
-  t.same(all.filter((f) => f.endsWith('.onnx')), [], 'no model weights in the agent artifact');
-  t.same(all.filter((f) => /linux\/arm64\/|linux-arm64/.test(f)), [], 'no arm64 binaries in the x64 artifact');
-  t.same(all.filter((f) => f.startsWith('test/') || (f.startsWith('dist/') && f.includes('.test.')) || /^node_modules\/(tap|typescript|eslint|@tapjs)\//.test(f)), [], 'no tests or dev dependencies');
+  t.same(disallowed(agentFiles, AGENT_ALLOWED), [], 'every agent file is allow-listed');
+  t.same(agentFiles.filter((f) => f.includes('node_modules/')), [], 'no node_modules in the agent');
+  t.ok(agentFiles.length < 60, `a few files: ${agentFiles.length}`);
+
+  const runtimeFiles = [...entries(zipByComponentAndFolder.get(`${runtimeName}/edge-agent-runtime-linux-x64`) as string)];
+  for (const f of ['bin/node', 'check-system.sh', 'lib/node_modules/better-sqlite3/build/Release/better_sqlite3.node', 'lib/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node', 'lib/node_modules/aws-crt/dist/bin/linux-x64-glibc/aws-crt-nodejs.node']) {
+    t.ok(runtimeFiles.includes(f), f);
+  }
+  t.same(disallowed(runtimeFiles, runtimeAllowed('x64')), [], 'every runtime file is allow-listed');
+  t.same(runtimeFiles.filter((f) => /\.(d\.ts|map|ts|md)$/.test(f) || /(^|\/)(tsx|esbuild|typescript|test|tests)\//.test(f)), [], 'no sources, maps, declarations, docs, tests or build tools');
+  t.same(runtimeFiles.filter((f) => /node_modules\/.+\/node_modules\//.test(f)), [], 'no nested (duplicate) packages');
+  t.same([...agentFiles, ...runtimeFiles].filter((f) => f.endsWith('.onnx')), [], 'no model weights outside the model component');
+  t.same(runtimeFiles.filter((f) => /linux\/arm64\/|linux-arm64/.test(f)), [], 'no arm64 binaries in the x64 runtime');
 });
 
-t.test('the unpacked x64 artifact runs `edge-agent infer` from its compiled code', async (t) => {
+t.test('two builds of the same commit give byte-identical zips and recipes', async (t) => {
+  const again = await buildGreengrass({ ...buildOptions, outDir: t.testdir() });
+  t.equal(again.artifacts.length, built.artifacts.length);
+  for (const a of built.artifacts) {
+    const b = again.artifacts.find((x) => x.component === a.component && x.unpackedName === a.unpackedName);
+    t.ok(b, `${a.component}/${a.unpackedName} built twice`);
+    if (b !== undefined) t.equal(await fileDigest(b.file, 'hex'), await fileDigest(a.file, 'hex'), `${a.component}/${a.unpackedName}.zip is byte-identical`);
+  }
+  for (const [name, r] of Object.entries(built.recipes)) t.equal(readFileSync(again.recipes[name]?.file ?? '', 'utf8'), readFileSync(r.file, 'utf8'), `${name} recipe is identical`);
+});
+
+t.test('the unpacked agent runs `edge-agent infer` on the unpacked runtime\'s node', async (t) => {
   const dir = t.testdir();
-  const zip = zipByComponentAndFolder.get('com.example.EdgeAgent/edge-agent-linux-x64') as string;
-  t.equal(spawnSync('unzip', ['-q', zip, '-d', dir]).status, 0);
-  const r = spawnSync(process.execPath, [join(dir, 'bin', 'edge-agent.js'), 'infer', '--model', 'person-yolox-192', '--from', sharedModels, '--data-dir', join(dir, 'data'), sharedImage('hopper.jpg')], {
+  const runtime = join(dir, 'runtime');
+  t.equal(spawnSync('unzip', ['-q', zipByComponentAndFolder.get('com.example.EdgeAgent/edge-agent') as string, '-d', dir]).status, 0);
+  t.equal(spawnSync('unzip', ['-q', zipByComponentAndFolder.get(`${runtimeName}/edge-agent-runtime-linux-x64`) as string, '-d', runtime]).status, 0);
+  const version = spawnSync(join(runtime, 'bin', 'node'), ['-p', 'process.version'], { encoding: 'utf8' });
+  t.match(version.stdout.trim(), /^v26\./, 'the runtime ships Node.js 26 (Active LTS)');
+  const r = spawnSync(join(runtime, 'bin', 'node'), [join(dir, 'bin', 'edge-agent.js'), 'infer', '--model', 'person-yolox-192', '--from', sharedModels, '--data-dir', join(dir, 'data'), sharedImage('hopper.jpg')], {
     encoding: 'utf8',
     env: { PATH: process.env['PATH'] ?? '' },
   });
@@ -146,7 +168,6 @@ t.test('the unpacked x64 artifact runs `edge-agent infer` from its compiled code
     ['person'],
     'one person in hopper.jpg',
   );
-  t.equal(readFileSync(join(dir, 'greengrass', 'node-abi'), 'utf8').trim(), process.versions.modules);
 });
 
 // The component as the nucleus starts it: run.sh from the unpacked artifact, the environment
@@ -161,8 +182,10 @@ t.test('the unpacked component starts under a nucleus double, follows its config
   const artifactDir = join(dir, 'artifacts');
   mkdirSync(artifactDir);
   mkdirSync(join(dir, 'model-component'));
-  const unzipped = spawnSync('unzip', ['-q', zipByComponentAndFolder.get('com.example.EdgeAgent/edge-agent-linux-x64') as string, '-d', join(artifactDir, 'edge-agent-linux-x64')], { encoding: 'utf8' });
+  const unzipped = spawnSync('unzip', ['-q', zipByComponentAndFolder.get('com.example.EdgeAgent/edge-agent') as string, '-d', join(artifactDir, 'edge-agent')], { encoding: 'utf8' });
   t.equal(unzipped.status, 0, unzipped.stderr);
+  const runtimeDir = join(dir, 'runtime-component', 'edge-agent-runtime-linux-x64');
+  t.equal(spawnSync('unzip', ['-q', zipByComponentAndFolder.get(`${runtimeName}/edge-agent-runtime-linux-x64`) as string, '-d', runtimeDir]).status, 0);
   const modelDir = join(dir, 'model-component', 'person-yolox-192');
   t.equal(spawnSync('unzip', ['-q', zipByComponentAndFolder.get('com.example.EdgeAgent.Model.person-yolox-192/person-yolox-192') as string, '-d', modelDir]).status, 0);
   const nucleus = await startNucleusDouble(join(dir, 'ipc.socket'), 'svcuid-test-token');
@@ -172,12 +195,13 @@ t.test('the unpacked component starts under a nucleus double, follows its config
   const camera = (name: string) => ({ name, source: { type: 'files', path: sharedImage('hopper.jpg') }, models: [{ id: 'person-yolox-192' }] });
   const config = { cameras: [camera('door')], health: { port: 0 } };
   nucleus.configuration = { agent: { ...config, cameras: [camera('lobby')] } };
-  const child = spawn('sh', [join(artifactDir, 'edge-agent-linux-x64', 'greengrass', 'run.sh')], {
+  const child = spawn('sh', [join(artifactDir, 'edge-agent', 'greengrass', 'run.sh')], {
     env: {
       PATH: process.env['PATH'] ?? '',
       GG_EDGE_AGENT_CONFIG: JSON.stringify(config),
       GG_EDGE_AGENT_WORK_DIR: work,
       GG_EDGE_AGENT_MODEL_DIRS: modelDir,
+      GG_EDGE_AGENT_RUNTIME_DIR: runtimeDir,
       EDGE_AGENT_PUBLISH__TRANSPORT: 'greengrass',
       AWS_IOT_THING_NAME: 'kiosk-7',
       AWS_REGION: 'eu-west-1',
