@@ -460,6 +460,16 @@ export const configSchema = {
           description: 'SQLite `synchronous` of the outbox: `full` syncs every stored result to disk before the commit returns; `normal` is faster but a power cut can lose the last commits (docs/outbox.md, "Durability").',
         },
         retentionSeconds: { type: 'integer', minimum: 0, maximum: 2147483, default: 0, description: 'Delivered rows are kept this long for inspection; with 0 an acknowledged row stops being pending at once and is deleted when the drainer has nothing to send (docs/outbox.md).' },
+        groupCommit: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          description: 'Results kept within a short window are written in one transaction, off the frame\'s path; with `synchronous: full` each group is synced to disk off the event loop (docs/outbox.md, "Group commit and durability").',
+          properties: {
+            windowMs: { type: 'integer', minimum: 0, maximum: 10000, default: 50, description: 'Longest a kept result waits before its group is written; a power cut can lose at most this window (plus one sync). 0 writes and syncs each result before the frame goes on, as one transaction.' },
+            maxRows: { type: 'integer', minimum: 1, maximum: 100000, default: 500, description: 'A group is written as soon as it holds this many results, whatever the window: the bound on memory and on what a process crash can lose.' },
+          },
+        },
       },
     },
     publish: {

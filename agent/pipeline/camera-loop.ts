@@ -154,6 +154,15 @@ export class CameraLoop {
     return this.o.source.stats();
   }
 
+  /**
+   * Results `keep` took but the store could not write later (a group commit that failed):
+   * counted in `enqueueFailures` and logged (bounded), as a `keep` that throws is.
+   */
+  storeFailed(modelId: string, results: number, err: unknown): void {
+    this.counters.enqueueFailures += results;
+    this.failure(err, { model: modelId }, 'results could not be stored');
+  }
+
   /** A snapshot of the counters. */
   stats(): CameraLoopStats {
     return { ...this.counters };

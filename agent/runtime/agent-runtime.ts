@@ -18,6 +18,8 @@ import { observeRaisedErrors } from '../errors/agent-error.js';
 import type { Logger } from '../log/logger.js';
 import { openModelStore } from '../models/model-store.js';
 import { SqliteOutbox } from '../outbox/index.js';
+import { GroupCommit } from '../outbox/group-commit.js';
+import { WalSync } from '../outbox/wal-sync.js';
 import { createGate } from '../pipeline/create-gate.js';
 import { CameraLoop, type CameraLoopSettings } from '../pipeline/camera-loop.js';
 import { ReportPolicy } from '../pipeline/report-policy.js';
@@ -54,11 +56,19 @@ export interface RuntimeStatus {
 }
 
 
+/** What the group commit hands back about a result it could not store: who kept it. */
+interface KeptBy {
+  camera: string;
+  model: string;
+}
+
 /** A started agent. */
 export class AgentRuntime {
   readonly metrics: AgentMetrics;
   readonly readiness: ReadinessTracker;
   readonly outbox: SqliteOutbox;
+  /** Writes kept results to the outbox in groups (outbox.groupCommit). */
+  readonly results: GroupCommit<KeptBy>;
   readonly runners: RunnerPool;
   readonly health: HealthServer | undefined;
   /** The publishing side; undefined with `publish.transport: none`. */
@@ -77,13 +87,14 @@ export class AgentRuntime {
   private readonly stopCountingErrors: () => void;
   private lastBeat: { atMs: number; inferred: number } | undefined;
 
-  private constructor(config: AgentConfig, deps: RuntimeDeps, parts: { metrics: AgentMetrics; readiness: ReadinessTracker; outbox: SqliteOutbox; runners: RunnerPool; health: HealthServer | undefined; publishing: Publishing | undefined; variants: VariantController; stopCountingErrors: () => void; console: AgentConsole | undefined }) {
+  private constructor(config: AgentConfig, deps: RuntimeDeps, parts: { metrics: AgentMetrics; readiness: ReadinessTracker; outbox: SqliteOutbox; results: GroupCommit<KeptBy>; runners: RunnerPool; health: HealthServer | undefined; publishing: Publishing | undefined; variants: VariantController; stopCountingErrors: () => void; console: AgentConsole | undefined }) {
     this.current = config;
     this.deps = deps;
     this.logger = deps.logger;
     this.metrics = parts.metrics;
     this.readiness = parts.readiness;
     this.outbox = parts.outbox;
+    this.results = parts.results;
     this.runners = parts.runners;
     this.health = parts.health;
     this.publishing = parts.publishing;
@@ -106,8 +117,13 @@ export class AgentRuntime {
     // Every error code raised from here on is counted once, where it is raised (errors/agent-error.ts).
     const stopCountingErrors = observeRaisedErrors((code) => metrics.errorCounted(code));
     const readiness = new ReadinessTracker({ cameras: trackedCameras(config), models: modelIdsOf(config) });
+    const { groupCommit, ...outboxSettings } = resolved.outbox;
+    // With group commit at `synchronous: full`, commits run at NORMAL and each group's WAL is
+    // synced off the event loop by WalSync (docs/outbox.md, "Group commit and durability").
+    const syncOffLoop = groupCommit.windowMs > 0 && outboxSettings.synchronous === 'full';
     const outbox = SqliteOutbox.open({
-      ...resolved.outbox,
+      ...outboxSettings,
+      ...(syncOffLoop ? { synchronous: 'normal' as const } : {}),
       logger,
       onDropped: (reason, rows) => metrics.outboxDropped(reason, rows),
       onCorrupt: (rows) => metrics.outboxCorruptRows(rows),
@@ -140,6 +156,14 @@ export class AgentRuntime {
     let runtime: AgentRuntime | undefined;
     let publishing: Publishing | undefined;
     let variants: VariantController | undefined;
+    const results = new GroupCommit<KeptBy>(outbox, {
+      ...groupCommit,
+      logger,
+      ...(syncOffLoop ? { walSync: new WalSync({ databasePath: outboxSettings.path, logger }) } : {}),
+      // Rows are in the outbox only now: this, not the camera's keep, wakes the drainer for them.
+      onCommitted: () => publishing?.notify(),
+      onFailed: (kept, err) => runtime?.storeFailed(kept, err),
+    });
     try {
       await runners.load(modelIdsOf(config));
       // Measures each model's variants on this device and switches to the best that fits (off by default).
@@ -154,7 +178,7 @@ export class AgentRuntime {
       const drain = publishing;
       const onKept = deps.onKept;
       const wired: RuntimeDeps = { ...deps, logger, onKept: (record) => { drain?.notify(); onKept?.(record); } };
-      runtime = new AgentRuntime(config, wired, { metrics, readiness, outbox, runners, health, publishing, variants, stopCountingErrors, console: agentConsole });
+      runtime = new AgentRuntime(config, wired, { metrics, readiness, outbox, results, runners, health, publishing, variants, stopCountingErrors, console: agentConsole });
       // One camera that cannot open never takes the others down: it is retried with backoff, and
       // only when every camera failed for good (a missing program) is there nothing left to run.
       const failedForGood: unknown[] = [];
@@ -169,6 +193,7 @@ export class AgentRuntime {
       await agentConsole?.serve(runtime, health, logger);
     } catch (err) {
       if (runtime !== undefined) await Promise.allSettled([...runtime.loops.values()].map((c) => c.stop()));
+      results.close();
       await publishing?.stop();
       await agentConsole?.close();
       await health?.close();
@@ -247,7 +272,9 @@ export class AgentRuntime {
     clearInterval(this.outboxTimer);
     await this.reconfiguring;
     await Promise.allSettled([...this.loops.values()].map((c) => c.stop()));
-    // Cameras first, so nothing new is enqueued; then the drainer settles what is in flight.
+    // Cameras first, so nothing new is kept; the last group is written and synced before the outbox closes.
+    this.results.close();
+    // Then the drainer settles what is in flight.
     await this.publishing?.stop();
     await this.console?.close();
     await this.health?.close();
@@ -358,7 +385,7 @@ export class AgentRuntime {
       source,
       ...this.settingsFor(camera, config),
       runners: this.runners,
-      store: { keep: (record, topic) => { this.outbox.enqueue(resultEntry(record, topic)); } },
+      store: { keep: (record, topic) => { this.results.add(resultEntry(record, topic), { camera: name, model: record.model.id }); } },
       metrics: this.metrics,
       readiness: this.readiness,
       logger: this.logger,
@@ -368,6 +395,18 @@ export class AgentRuntime {
     });
     await loop.start();
     this.loops.set(camera.name, loop);
+  }
+
+  /** Results of a group that could not be stored, counted by the cameras that kept them. */
+  private storeFailed(kept: readonly KeptBy[], err: unknown): void {
+    const counts = new Map<string, KeptBy & { results: number }>();
+    for (const k of kept) {
+      const key = JSON.stringify([k.camera, k.model]);
+      const c = counts.get(key) ?? { ...k, results: 0 };
+      c.results++;
+      counts.set(key, c);
+    }
+    for (const c of counts.values()) this.loops.get(c.camera)?.storeFailed(c.model, c.results, err);
   }
 
   private observeOutbox(): void {

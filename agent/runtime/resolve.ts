@@ -68,6 +68,8 @@ export interface ResolvedConfig {
     diskHeadroomBytes: number;
     deliveredRetentionMs: number;
     synchronous: AgentConfig['outbox']['synchronous'];
+    /** Group commit: the window (0: off) and the most rows in one group. */
+    groupCommit: { windowMs: number; maxRows: number };
   };
   models: { dir: string; mirror: string | undefined; variantPreference: readonly string[] };
   inference: {
@@ -110,6 +112,7 @@ export function resolveConfig(config: AgentConfig): ResolvedConfig {
       diskHeadroomBytes: o.diskHeadroomBytes,
       deliveredRetentionMs: o.retentionSeconds * 1000,
       synchronous: o.synchronous,
+      groupCommit: { windowMs: o.groupCommit.windowMs, maxRows: o.groupCommit.maxRows },
     },
     models: { dir: config.models.dir ?? join(dataDir, 'models'), mirror: config.models.mirror, variantPreference: [...config.models.variantPreference] },
     inference: {

@@ -80,6 +80,7 @@ function everyKeySet(): Record<string, unknown> {
       password: 'secret',
     },
     health: { enabled: true, host: '127.0.0.1', port: 0 },
+    outbox: { groupCommit: { windowMs: 80, maxRows: 300 } },
   };
 }
 
@@ -100,6 +101,7 @@ t.test('resolved values follow the configuration', async (t) => {
   const loaded = loadConfig({ document: { values: everyKeySet(), label: 'resolve.test' }, env: {}, profile: 'generic-x86_64' });
   const r = resolveConfig(loaded.config);
   t.equal(r.outbox.path.startsWith('/tmp/edge-agent-resolve-test/'), true, 'the outbox lives in dataDir');
+  t.same(r.outbox.groupCommit, { windowMs: 80, maxRows: 300 });
   t.equal(r.models.dir, '/tmp/models');
   t.equal(r.cameras[0]?.intervalMs, 500);
   t.equal(r.cameras[1]?.intervalMs, 1000 / 3);
