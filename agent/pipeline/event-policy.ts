@@ -8,7 +8,7 @@
 import type { EndReason, EventChange, EventRecord, LineCrossings } from '../results/event-record.js';
 import { EVENT_SCHEMA_VERSION } from '../results/event-record.js';
 import type { ModelRef } from '../results/result-record.js';
-import { anchorOf, crossing, insidePolygon, type NormPoint } from './geometry.js';
+import { anchorOf, crossing, insidePolygon, sideOf, type NormPoint } from './geometry.js';
 import { labelCounts, type SceneSettings } from './scene.js';
 import type { TrackerStep, TrackView } from './tracker.js';
 
@@ -29,7 +29,8 @@ interface TrackMemory {
   pending: Map<string, number>;
   zonesEntered: string[];
   crossings: Map<string, LineCrossings>;
-  lastAnchor: NormPoint | undefined;
+  /** Per line, the last anchor that was off it: a step onto the line and off again is one crossing. */
+  offLine: Map<string, NormPoint>;
   lastEmitMs: number;
   lastFrame: FrameContext;
 }
@@ -60,7 +61,7 @@ export class EventPolicy {
       let mem = this.memory.get(id);
       const started = mem === undefined;
       if (mem === undefined) {
-        mem = { zonesNow: new Set(), pending: new Map(), zonesEntered: [], crossings: new Map(), lastAnchor: undefined, lastEmitMs: frame.atMs, lastFrame: frame };
+        mem = { zonesNow: new Set(), pending: new Map(), zonesEntered: [], crossings: new Map(), offLine: new Map(), lastEmitMs: frame.atMs, lastFrame: frame };
         this.memory.set(id, mem);
       }
       mem.lastFrame = frame;
@@ -126,19 +127,19 @@ export class EventPolicy {
         if (mem.zonesNow.delete(zone.name)) changes.push({ type: 'zone-left', zone: zone.name });
       }
     }
-    const last = mem.lastAnchor;
-    if (last !== undefined) {
-      for (const line of this.scene.lines) {
-        if (!labelCounts(line.labels, t.label)) continue;
-        const direction = crossing(last, anchor, line.from, line.to);
-        if (direction === undefined) continue;
-        const counts = mem.crossings.get(line.name) ?? { line: line.name, forward: 0, backward: 0 };
-        counts[direction]++;
-        mem.crossings.set(line.name, counts);
-        changes.push({ type: 'line-crossed', line: line.name, direction });
-      }
+    for (const line of this.scene.lines) {
+      if (!labelCounts(line.labels, t.label)) continue;
+      if (sideOf(anchor, line.from, line.to) === 0) continue; // on the line: decided when it leaves
+      const last = mem.offLine.get(line.name);
+      mem.offLine.set(line.name, anchor);
+      if (last === undefined) continue;
+      const direction = crossing(last, anchor, line.from, line.to);
+      if (direction === undefined) continue;
+      const counts = mem.crossings.get(line.name) ?? { line: line.name, forward: 0, backward: 0 };
+      counts[direction]++;
+      mem.crossings.set(line.name, counts);
+      changes.push({ type: 'line-crossed', line: line.name, direction });
     }
-    mem.lastAnchor = anchor;
     return changes;
   }
 

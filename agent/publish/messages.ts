@@ -4,7 +4,10 @@
  * Consumers import these from `edge-agent/agent/publish/messages.js`.
  */
 import type { DropRecordPayload } from '../outbox/drop-oldest.js';
+import type { EventRecord } from '../results/event-record.js';
 import type { ResultRecord } from '../results/result-record.js';
+
+export type { EventChange, EventRecord, EventType, EndReason, LineCrossings } from '../results/event-record.js';
 
 /** Version of the envelope layouts below; bumped on any incompatible change. */
 export const MESSAGE_SCHEMA_VERSION = 1 as const;
@@ -17,6 +20,14 @@ export type ResultMessage = ResultRecord & {
   /** Assigned by the outbox at enqueue; gaps are announced by drop messages, never silent. */
   seq: number;
   /** Per-topic sequence, gap-free on each topic (absent in results stored before outbox schema 2). */
+  streamSeq?: number;
+};
+
+/** One event of a tracked object (`report.policy: events`), numbered like results on the same topic (docs/events.md). */
+export type EventMessage = EventRecord & {
+  /** Assigned by the outbox at enqueue, shared with results. */
+  seq: number;
+  /** Per-topic sequence, gap-free on each topic. */
   streamSeq?: number;
 };
 
@@ -33,8 +44,8 @@ export type DropMessage = DropRecordPayload & {
 export interface ResultBatchMessage {
   schemaVersion: typeof MESSAGE_SCHEMA_VERSION;
   kind: 'batch';
-  /** Result and drop messages, oldest first. */
-  results: (ResultMessage | DropMessage)[];
+  /** Result, event and drop messages, oldest first. */
+  results: (ResultMessage | EventMessage | DropMessage)[];
 }
 
 /** The retained status message: `online` on connect, `offline` as the last will or on a clean close. */
@@ -71,4 +82,4 @@ export interface HeartbeatMessage {
 }
 
 /** Any message a subscriber may receive on the agent's topics. */
-export type AgentMessage = ResultMessage | DropMessage | ResultBatchMessage | StatusMessage | HeartbeatMessage;
+export type AgentMessage = ResultMessage | EventMessage | DropMessage | ResultBatchMessage | StatusMessage | HeartbeatMessage;

@@ -5,7 +5,7 @@
  * on `streamSeq`), so following one model's topic never shows the other topics' messages as
  * holes; messages stored before stream seqs existed are checked on the device-wide `seq`.
  */
-import type { DropMessage, ResultBatchMessage, ResultMessage } from '../messages.js';
+import type { DropMessage, EventMessage, ResultBatchMessage, ResultMessage } from '../messages.js';
 import { MessageValidator, type MessageKind } from './message-validator.js';
 
 /** The account of one stream: one topic of one device, checked on `streamSeq`. */
@@ -59,7 +59,7 @@ export interface DeliveryReport {
 export interface Accepted {
   kind: MessageKind | 'unknown';
   valid: boolean;
-  fresh: (ResultMessage | DropMessage)[];
+  fresh: (ResultMessage | EventMessage | DropMessage)[];
 }
 
 /** Seqs seen and excused on one sequence (a stream, or the device seq of messages without streamSeq). */
@@ -117,7 +117,7 @@ export class DeliveryChecker {
       this.heartbeats += 1;
       return { kind: v.kind, valid: true, fresh: [] };
     }
-    const members = v.kind === 'batch' ? (v.message as ResultBatchMessage).results : [v.message as ResultMessage | DropMessage];
+    const members = v.kind === 'batch' ? (v.message as ResultBatchMessage).results : [v.message as ResultMessage | EventMessage | DropMessage];
     const fresh = members.filter((item) => this.record(topic, item));
     return { kind: v.kind, valid: true, fresh };
   }
@@ -133,7 +133,7 @@ export class DeliveryChecker {
     return this.devices.get(deviceId)?.order ?? [];
   }
 
-  private record(topic: string, item: ResultMessage | DropMessage): boolean {
+  private record(topic: string, item: ResultMessage | EventMessage | DropMessage): boolean {
     const isDrop = 'type' in item && item.type === 'outbox.drop';
     const declared = typeof item.deviceId === 'string' ? item.deviceId : undefined;
     // Drop records carry a deviceId only when the outbox was configured to add one.
@@ -158,7 +158,7 @@ export class DeliveryChecker {
     books.minSeq = Math.min(books.minSeq, n);
     books.seqs.add(n);
     if (isDrop) {
-      const drop = item as DropMessage;
+      const drop = item;
       b.drops += 1;
       if (drop.firstStreamSeq !== undefined && drop.lastStreamSeq !== undefined) {
         // A drop record covers the stream it names (a separate drop topic names the result topic).
