@@ -81,7 +81,7 @@ export const AGENT_ALLOWED: readonly RegExp[] = [
   /^dist\/agent\/[a-z0-9/-]+\.schema\.json$/,
   /^dist\/agent\/[a-z0-9/-]+\.json$/,
   /^dist\/models\/[a-z0-9-]+\/manifest\.json$/,
-  /^dist\/device-profiles\/[a-z0-9-]+\.yaml$/,
+  /^dist\/device-profiles\/[a-z0-9_-]+\.yaml$/,
   /^dist\/samples\/[a-z0-9-]+\.json$/,
 ];
 
