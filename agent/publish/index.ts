@@ -2,7 +2,7 @@
  * The publish area's public surface: the message contract types for cloud consumers, the
  * Publisher seam with its three transports, the drainer, and the reference subscriber.
  */
-export type { AgentMessage, DropMessage, HeartbeatMessage, HeartbeatOutbox, ResultBatchMessage, ResultMessage, StatusMessage } from './messages.js';
+export type { AgentMessage, DropMessage, EndReason, EventChange, EventMessage, EventRecord, EventType, HeartbeatMessage, HeartbeatOutbox, LineCrossings, ResultBatchMessage, ResultMessage, StatusMessage } from './messages.js';
 export { MESSAGE_CONTENT_TYPE, MESSAGE_SCHEMA_VERSION } from './messages.js';
 export type { DisconnectListener, OutgoingMessage, PublishOutcome, Publisher } from './publisher.js';
 export { DEFAULT_MAX_PAYLOAD_BYTES } from './publisher.js';
