@@ -3,10 +3,12 @@
  * and the page must show each camera's frame with the person model's box drawn on it, update
  * without a reload, agree with /api/state, and serve latest.jpg as a JPEG with the overlay. A
  * screenshot is written to a temporary folder (it shows a shared image, so it never goes into
- * the repository); its path is printed.
+ * the repository); its path is printed. A second one, with ffmpeg's synthetic test pattern as
+ * the camera, is the picture in docs/console.md.
  */
 import t from 'tap';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -127,4 +129,24 @@ t.test('the page shows each camera with its detections, live, and agrees with th
   const dir = mkdtempSync(join(tmpdir(), 'edge-console-shot-'));
   await page.screenshot({ path: join(dir, 'console.png'), fullPage: true });
   t.comment(`screenshot: ${join(dir, 'console.png')}`);
+});
+
+t.test('a screenshot for docs/console.md, with ffmpeg\'s synthetic test pattern as the camera', { skip: existsSync(chromiumPath) ? false : `${chromiumPath} missing` }, async (t) => {
+  // Frames of ffmpeg's lavfi testsrc2 (no shared image in them, so the picture may be committed).
+  const frames = mkdtempSync(join(tmpdir(), 'edge-console-testsrc-'));
+  t.teardown(() => rmSync(frames, { recursive: true, force: true }));
+  const ffmpeg = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=2', '-frames:v', '8', '-q:v', '4', join(frames, '%03d.jpg')]);
+  t.equal(ffmpeg.status, 0, `ffmpeg made the test pattern ${ffmpeg.stderr.toString()}`);
+  const { rt } = await startAgent(t, [{ name: 'test-pattern', path: frames }], { deviceId: 'pi-entrance' });
+  const context = await openBrowser(t);
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 900, height: 700 });
+  await page.goto(`${rt.console?.url ?? ''}/`);
+  const shown = await page.waitForFunction(pictureShown('test-pattern'), undefined, { timeout: 60_000 }).then(() => true, () => false);
+  t.ok(shown, 'the test pattern is shown');
+  t.ok(await until(async () => /frames\/s\s+\d/.test(await page.locator('section[data-camera="test-pattern"]').innerText())), 'with a frame rate');
+  const dir = mkdtempSync(join(tmpdir(), 'edge-console-shot-'));
+  const path = join(dir, 'console-test-pattern.png');
+  await page.screenshot({ path, fullPage: true });
+  t.comment(`screenshot (safe to commit as docs/console.png): ${path}`);
 });
