@@ -16,6 +16,10 @@ const rowColumns = 'id, result_id, seq, topic, payload, created_at_ms, bytes, st
 export interface CorruptRow {
   id: number;
   seq: number;
+  /** As stored: the damage may be in these too, so they only address the drop record. */
+  topic: string;
+  streamSeq: number | null;
+  bytes: number;
   reason: string;
 }
 
@@ -56,7 +60,7 @@ export function selectPending(db: Database, limit: number, afterId: number): Che
     };
     const problem = checksumProblem(row, r[11]);
     if (problem === null) out.rows.push(row);
-    else out.corrupt.push({ id: row.id, seq: row.seq, reason: problem });
+    else out.corrupt.push({ id: row.id, seq: row.seq, topic: row.topic, streamSeq: row.streamSeq, bytes: row.bytes, reason: problem });
   }
   return out;
 }

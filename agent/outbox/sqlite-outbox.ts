@@ -190,6 +190,27 @@ export class SqliteOutbox implements Outbox {
     return recovery;
   }
 
+  /**
+   * Inside the dead-letter transaction: a drop record telling the subscriber that the row's seq
+   * will not come (reason `corrupt`); the row itself waits in the dead letters for `outbox requeue`.
+   */
+  private writeCorruptRecord(c: CorruptRow, now: number): void {
+    const payload = {
+      ...this.o.dropRecordFields,
+      type: 'outbox.drop',
+      reason: 'corrupt',
+      stream: c.topic,
+      droppedRows: 1,
+      droppedBytes: c.bytes,
+      firstSeq: c.seq,
+      lastSeq: c.seq,
+      ...(c.streamSeq === null ? {} : { firstStreamSeq: c.streamSeq, lastStreamSeq: c.streamSeq }),
+      droppedByReason: { corrupt: 1 },
+      droppedAt: new Date(now).toISOString(),
+    };
+    this.insertRow(ulid(), this.o.dropTopic ?? c.topic, (seq, streamSeq) => JSON.stringify({ ...payload, seq, streamSeq }), 'drop', now);
+  }
+
   /** Inside the settling transaction: one storeLost drop record per stream that lost stream seqs. */
   private writeStoreLostRecords(plan: ContinuityPlan, now: number): void {
     const seqRange = plan.lostSeqRange ?? { first: plan.seq, last: plan.seq };
@@ -327,6 +348,7 @@ export class SqliteOutbox implements Outbox {
           if (gone === undefined) continue;
           this.pendingRows -= 1;
           this.pendingBytes -= gone.bytes;
+          this.writeCorruptRecord(c, now);
         }
         this.st.addCounter.run('corruptRows', corrupt.length);
         this.st.trimDeadLetter.run(this.o.maxDeadLetterRows);

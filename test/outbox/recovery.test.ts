@@ -201,7 +201,9 @@ t.test('a flipped payload byte: dead-lettered by its checksum, no recovery, seq 
   const reopened = openOutbox(dir);
   t.teardown(() => reopened.close());
   t.equal(reopened.recovery, null, 'SQLite sees nothing wrong; the checksum does');
-  t.equal(allPending(reopened).length, 49, 'the changed row is not handed out');
+  const pending = allPending(reopened);
+  t.equal(pending.filter((r) => r.kind === 'result').length, 49, 'the changed row is not handed out');
+  t.match(JSON.parse(pending.find((r) => r.kind === 'drop')?.payload ?? '{}'), { reason: 'corrupt', droppedRows: 1 }, 'a drop record tells the subscriber');
   t.equal(reopened.status().corruptRows, 1);
   checkContinues(t, reopened, written);
 });

@@ -44,11 +44,15 @@ t.test('a payload changed on disk is dead-lettered with its reason, counted, and
 
   const page = outbox.nextPending(3);
   t.same(page.map((r) => r.resultId), ['result-1', 'result-2', 'result-4'], 'the corrupt row is skipped and the page still holds 3 rows');
-  t.same(outbox.nextPending(10).map((r) => r.seq), [1, 2, 4, 5]);
+  const after = outbox.nextPending(10);
+  t.same(after.map((r) => r.seq), [1, 2, 4, 5, 6], 'the corrupt row is left out, and a drop record follows');
+  const record = after[4]!;
+  t.equal(record.kind, 'drop');
+  t.match(JSON.parse(record.payload), { type: 'outbox.drop', reason: 'corrupt', stream: 'edge/dev1/results/cam0', firstSeq: 3, lastSeq: 3, droppedRows: 1 }, 'the subscriber is told seq 3 will not come');
   const s = outbox.status();
   t.equal(s.deadRows, 1);
   t.equal(s.corruptRows, 1);
-  t.equal(s.pendingRows, 4, 'pending counts exclude it');
+  t.equal(s.pendingRows, 5, 'pending counts exclude it (four results and the drop record)');
   t.match(await metrics.registry.metrics(), /edge_agent_outbox_corrupt_rows_total 1\n/, 'counted in the metric through the observer');
 
   const dead = DeadLetters.open(path);
@@ -61,8 +65,8 @@ t.test('a payload changed on disk is dead-lettered with its reason, counted, and
   const outcome = dead.requeue({ ids: [rows[2]!.id] });
   t.same(outcome.refused, []);
   t.equal(outcome.requeued[0]?.seq, 3);
-  t.same(outbox.nextPending(10).map((r) => r.seq), [1, 2, 4, 5, 3], 'requeued at the end of the queue, with a fresh checksum');
-  t.equal(outbox.status().pendingRows, 5, 'the running outbox noticed the other connection and reloaded its counts');
+  t.same(outbox.nextPending(10).map((r) => r.seq), [1, 2, 4, 5, 6, 3], 'requeued at the end of the queue, with a fresh checksum');
+  t.equal(outbox.status().pendingRows, 6, 'the running outbox noticed the other connection and reloaded its counts');
   t.equal(outbox.status().deadRows, 0);
 });
 
