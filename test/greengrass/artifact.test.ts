@@ -133,7 +133,7 @@ t.test('the agent zip holds the bundle and its data files, the runtime zip node 
     t.ok(runtimeFiles.includes(f), f);
   }
   t.same(disallowed(runtimeFiles, runtimeAllowed('x64')), [], 'every runtime file is allow-listed');
-  t.same(runtimeFiles.filter((f) => /\.(d\.ts|map|ts|md)$/.test(f) || /(^|\/)(tsx|esbuild|typescript|test|tests)\//.test(f)), [], 'no sources, maps, declarations, docs, tests or build tools');
+  t.same(runtimeFiles.filter((f) => /\.(d\.ts|map|ts)$/.test(f) || (/\.md$/.test(f) && !/\/LICEN[CS]E[^/]*$/.test(f)) || /(^|\/)(tsx|esbuild|typescript|test|tests)\//.test(f)), [], 'no sources, maps, declarations, docs, tests or build tools');
   t.same(runtimeFiles.filter((f) => /node_modules\/.+\/node_modules\//.test(f)), [], 'no nested (duplicate) packages');
   t.same([...agentFiles, ...runtimeFiles].filter((f) => f.endsWith('.onnx')), [], 'no model weights outside the model component');
   t.same(runtimeFiles.filter((f) => /linux\/arm64\/|linux-arm64/.test(f)), [], 'no arm64 binaries in the x64 runtime');
@@ -185,6 +185,7 @@ t.test('the unpacked component starts under a nucleus double, follows its config
   const unzipped = spawnSync('unzip', ['-q', zipByComponentAndFolder.get('com.example.EdgeAgent/edge-agent') as string, '-d', join(artifactDir, 'edge-agent')], { encoding: 'utf8' });
   t.equal(unzipped.status, 0, unzipped.stderr);
   const runtimeDir = join(dir, 'runtime-component', 'edge-agent-runtime-linux-x64');
+  mkdirSync(join(dir, 'runtime-component'));
   t.equal(spawnSync('unzip', ['-q', zipByComponentAndFolder.get(`${runtimeName}/edge-agent-runtime-linux-x64`) as string, '-d', runtimeDir]).status, 0);
   const modelDir = join(dir, 'model-component', 'person-yolox-192');
   t.equal(spawnSync('unzip', ['-q', zipByComponentAndFolder.get('com.example.EdgeAgent.Model.person-yolox-192/person-yolox-192') as string, '-d', modelDir]).status, 0);
