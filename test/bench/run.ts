@@ -2,7 +2,8 @@
  * `npm run bench`: every benchmark in one run, so the numbers compare as ratios on the same
  * (shared, noisy) machine. Each part prints its own table; this prints the machine first.
  * Parts: infer, loop (with the agent's memory), outbox, publish, quantize, peer, storage (slow
- * fsync, group commit), console (frames/s with and without a viewer). Pick some with
+ * fsync, group commit), console (frames/s with and without a viewer), cameras (1, 2 and 4 cameras
+ * with 1 or 2 models per intra-op thread setting). Pick some with
  * `npm run bench -- infer loop`.
  */
 import { cpus, totalmem, release, arch } from 'node:os';
@@ -14,6 +15,7 @@ import { runQuantizeBench } from './quantize.js';
 import { runPeerBench } from './peer.js';
 import { formatConsoleBench, runConsoleBench } from './console.js';
 import { formatStorageBench, runStorageBench } from './storage.js';
+import { formatCamerasBench, runCamerasBench } from './cameras.js';
 
 const parts: Record<string, () => Promise<unknown>> = {
   infer: async () => {
@@ -38,6 +40,10 @@ const parts: Record<string, () => Promise<unknown>> = {
   console: async () => {
     console.log('\nconsole: frames/s with no viewer and with one live viewer (alternating phases)');
     console.log(formatConsoleBench(await runConsoleBench()));
+  },
+  cameras: async () => {
+    console.log('\nseveral cameras and models: frames/s, fairness and CPU per frame per intra-op thread setting (alternating)');
+    console.log(formatCamerasBench(await runCamerasBench()));
   },
 };
 
