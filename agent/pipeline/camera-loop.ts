@@ -110,6 +110,8 @@ export class CameraLoop {
   /** Starts the source (resolves at its first frame, rejects if it cannot open) and the loop. */
   async start(): Promise<void> {
     await this.o.source.start();
+    // Tracks the previous run left open (a crash) get their end, reason `restart`, before new ones start.
+    for (const model of this.o.models) for (const event of model.policy.recovered(Date.now())) this.keepOne(event, model);
     this.done = this.loop().catch((err: unknown) => {
       // The loop itself never throws by design; if it does, say so loudly rather than lose it.
       this.o.logger.error({ camera: this.name, err }, 'camera loop crashed');
@@ -136,7 +138,18 @@ export class CameraLoop {
    * finishes with the settings it started with, because `process` read them when it began.
    */
   update(settings: CameraLoopSettings): void {
+    const before = this.o.models;
     this.o = { ...this.o, ...settings };
+    // A replaced policy's open tracks end (reason `reconfigured`); a new one ends what a crash left open.
+    const nowMs = Date.now();
+    for (const old of before) {
+      if (this.o.models.some((m) => m.policy === old.policy)) continue;
+      for (const event of old.policy.close(nowMs, 'reconfigured')) this.keepOne(event, this.o.models.find((m) => m.id === old.id) ?? old);
+    }
+    for (const model of this.o.models) {
+      if (before.some((m) => m.policy === model.policy)) continue;
+      for (const event of model.policy.recovered(nowMs)) this.keepOne(event, model);
+    }
   }
 
   /** The models this loop runs now. */

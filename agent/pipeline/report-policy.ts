@@ -5,10 +5,11 @@
  * result but the tracker's events (event-policy.ts). `minScore` drops weak detections from what
  * is kept. With tracking on, detections of confirmed tracks carry their `trackId`.
  */
-import type { EventRecord } from '../results/event-record.js';
+import type { EndReason, EventRecord } from '../results/event-record.js';
 import { newResultId } from '../results/result-id.js';
 import type { DetectionRecord, ResultRecord } from '../results/result-record.js';
 import { EventPolicy } from './event-policy.js';
+import { restartEnd, type OpenEventJournal } from './open-events.js';
 import type { SceneSettings } from './scene.js';
 import { Tracker, type TrackerOptions } from './tracker.js';
 
@@ -24,6 +25,8 @@ export interface ReportPolicyOptions {
   tracking?: TrackingSettings;
   /** The camera's zones and lines (`events`). */
   scene?: SceneSettings;
+  /** Where open tracks are remembered across a crash (`events`), and under which camera and model. */
+  journal?: { store: OpenEventJournal; camera: string; model: string };
 }
 
 /** Why a result was kept, or `skip`. */
@@ -45,6 +48,7 @@ export class ReportPolicy {
   private lastKeptMs = -Infinity;
   private readonly tracker: Tracker | undefined;
   private readonly events: EventPolicy | undefined;
+  private closed = false;
 
   constructor(options: ReportPolicyOptions) {
     this.options = options;
@@ -65,9 +69,24 @@ export class ReportPolicy {
     this.tracker?.still();
   }
 
+  /**
+   * `end` events (reason `restart`) for the tracks of this camera and model that the previous run
+   * left open (it crashed or was killed); empty without a journal. Call once, before the first frame.
+   */
+  recovered(nowMs: number): EventRecord[] {
+    const j = this.options.journal;
+    if (j === undefined) return [];
+    const ends = j.store.claimLeftOver(j.camera, j.model).map((last) => restartEnd(last, newResultId(), nowMs));
+    if (ends.length > 0) j.store.flush();
+    return ends;
+  }
+
   /** Tracks, filters by minScore and decides; returns the record to keep (filtered) or undefined, and any events. */
   apply(record: ResultRecord, nowMs: number): ReportOutcome {
+    // A frame in flight when a reconfiguration closed this policy: its tracks have ended already.
+    if (this.closed) return { decision: 'skip', record: undefined, events: [] };
     const { tracked, events } = this.track(record);
+    this.options.journal?.store.record(events);
     const filtered = this.filter(tracked);
     if (this.options.policy === 'events') return { decision: events.length > 0 ? 'events' : 'skip', record: undefined, events };
     const signature = signatureOf(filtered);
@@ -82,10 +101,16 @@ export class ReportPolicy {
     return { decision, record: filtered, events };
   }
 
-  /** `end` events (reason `shutdown`) for every open track; the tracker starts afresh. */
-  close(nowMs: number): EventRecord[] {
+  /**
+   * `end` events for every open track: reason `shutdown` when the agent stops, `reconfigured` when
+   * a live reconfiguration replaced this policy. The policy keeps nothing after this.
+   */
+  close(nowMs: number, reason: EndReason = 'shutdown'): EventRecord[] {
+    this.closed = true;
     const ended = this.tracker?.endAll() ?? [];
-    return this.events?.endAll(ended, 'shutdown', nowMs) ?? [];
+    const events = this.events?.endAll(ended, reason, nowMs) ?? [];
+    this.options.journal?.store.record(events);
+    return events;
   }
 
   private track(record: ResultRecord): { tracked: ResultRecord; events: EventRecord[] } {

@@ -12,8 +12,8 @@ export const EVENT_SCHEMA_VERSION = 1 as const;
 /** Which moment of a track an event reports. */
 export type EventType = 'start' | 'update' | 'end';
 
-/** Why a track ended: not seen for `tracking.maxMissedFrames`, the agent stopping, or found open after a restart. */
-export type EndReason = 'lost' | 'shutdown' | 'restart';
+/** Why a track ended: not seen for `tracking.maxMissedFrames`, the agent stopping, found open after a restart, or its policy replaced by a live reconfiguration. */
+export type EndReason = 'lost' | 'shutdown' | 'restart' | 'reconfigured';
 
 /** What made an `update`: a zone entered or left, a line crossed, or the periodic update. */
 export type EventChange =

@@ -23,6 +23,7 @@ import { WalSync } from '../outbox/wal-sync.js';
 import { createGate } from '../pipeline/create-gate.js';
 import { CameraLoop, type CameraLoopSettings } from '../pipeline/camera-loop.js';
 import { ReportPolicy } from '../pipeline/report-policy.js';
+import { OpenEventJournal } from '../pipeline/open-events.js';
 import { resultEntry } from '../publish/result-entry.js';
 import type { ResultRecord } from '../results/result-record.js';
 import { restartOnlyChanges } from './restart-only.js';
@@ -86,6 +87,8 @@ export class AgentRuntime {
   private stopped = false;
   private readonly stopCountingErrors: () => void;
   private lastBeat: { atMs: number; inferred: number } | undefined;
+  /** Open tracks of `events` policies, kept across a crash so they get their `end` (reason `restart`). */
+  private readonly openEvents: OpenEventJournal;
 
   private constructor(config: AgentConfig, deps: RuntimeDeps, parts: { metrics: AgentMetrics; readiness: ReadinessTracker; outbox: SqliteOutbox; results: GroupCommit<KeptBy>; runners: RunnerPool; health: HealthServer | undefined; publishing: Publishing | undefined; variants: VariantController; stopCountingErrors: () => void; console: AgentConsole | undefined }) {
     this.current = config;
@@ -101,6 +104,7 @@ export class AgentRuntime {
     this.variants = parts.variants;
     this.console = parts.console;
     this.stopCountingErrors = parts.stopCountingErrors;
+    this.openEvents = OpenEventJournal.open(resolveConfig(config).dataDir, deps.logger);
   }
 
   /** Builds and starts every part; on failure, whatever was started is stopped again. */
@@ -350,7 +354,7 @@ export class AgentRuntime {
         // Tracks and events depend on the tracker's settings and the camera's zones and lines too.
         const policyKey = (x: typeof m, scene: unknown) => JSON.stringify([x.report, x.tracking, scene]);
         const samePolicy = kept !== undefined && prevModel !== undefined && policyKey(prevModel, before?.scene) === policyKey(m, settings.scene);
-        return { id: m.id, threshold: m.threshold, classFilter: m.classFilter, policy: samePolicy ? kept.policy : new ReportPolicy({ ...m.report, tracking: m.tracking, scene: settings.scene }), topic: m.topic };
+        return { id: m.id, threshold: m.threshold, classFilter: m.classFilter, policy: samePolicy ? kept.policy : new ReportPolicy({ ...m.report, tracking: m.tracking, scene: settings.scene, journal: { store: this.openEvents, camera: camera.name, model: m.id } }), topic: m.topic };
       }),
       stuckTimeoutMs: resolveConfig(config).inference.timeoutMs,
     };
