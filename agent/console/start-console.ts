@@ -59,12 +59,19 @@ export function runtimeSources(rt: ConsoleRuntimeView): ConsoleSources {
   };
 }
 
-/** Makes the tap, the warnings ring and the token (at first start, mode 0600). */
+/** Makes the tap, the warnings ring and the token (at first start, mode 0600); never throws. */
 export function createConsole(settings: ConsoleSettings): AgentConsole {
   const board = new FrameBoard();
   const warnings = new RecentWarnings(settings.recentWarnings);
   // Made even on loopback, so `edge-agent console url` works the day the console is opened up.
-  const token = readOrCreateToken(settings.tokenFile);
+  // The console is optional: a token file that cannot be made (a full disk) never stops the agent.
+  let token: string | undefined;
+  let tokenError: unknown;
+  try {
+    token = readOrCreateToken(settings.tokenFile);
+  } catch (err) {
+    tokenError = err;
+  }
   let local: LocalConsole | undefined;
   let server: ConsoleServer | undefined;
   let url: string | undefined;
@@ -76,6 +83,11 @@ export function createConsole(settings: ConsoleSettings): AgentConsole {
     },
     async serve(runtime, health, logger) {
       const host = settings.listen.host;
+      if (tokenRequired(host) && token === undefined) {
+        logger.error({ err: tokenError, host }, 'console not served: it is bound off loopback and its token could not be made or read');
+        return;
+      }
+      if (tokenError !== undefined) logger.warn({ err: tokenError }, 'console token could not be made or read; the console on loopback needs none');
       const sampler = new StateSampler(runtimeSources(runtime), board, warnings, settings.frameIntervalMs);
       local = new LocalConsole(board, sampler, { frameIntervalMs: settings.frameIntervalMs, maxViewers: settings.maxViewers, token: tokenRequired(host) ? token : undefined, logger });
       const routes = local.handle.bind(local);

@@ -68,3 +68,15 @@ t.test('on 127.0.0.1 no token is asked, but the Host must be an address or local
   t.equal((await get(`${base}/healthz`)).status, 200, 'health routes still answer');
   t.equal((await get(`${base}/nothing-here`)).status, 404);
 });
+
+t.test('a token file that cannot be read never stops the agent; off loopback the console is then not served', async (t) => {
+  const { mkdtempSync, mkdirSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  // A directory where the token file should be: neither made nor read.
+  const dataDir = mkdtempSync(join(tmpdir(), 'edge-console-badtoken-'));
+  mkdirSync(join(dataDir, 'console-token'));
+  t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
+  const { rt } = await startAgent(t, [{ name: 'cam', path: sharedImage('hopper.jpg') }], { dataDir, console: { host: '127.0.0.2', port: 0 } });
+  t.ok(rt.cameras.length === 1, 'the agent runs');
+  t.equal(rt.console?.url, undefined, 'the console does not answer without a token to ask for');
+});
