@@ -14,9 +14,13 @@ const userInfo = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#]*@/gi;
 /** What replaces a secret. */
 export const REDACTED = '***';
 
-/** `text` with the user and password of every URL in it replaced by `***`. */
+// A run of text that is not a well-formed `scheme://` URL but still holds `something:secret@host`
+// (`mqtt:/user:pass@host`, `user:pass@host`): a mistyped broker URL must not print its password.
+const looseUserInfo = /(?<![^\s"'`(<=,])(?=[a-z0-9])(?![a-z][a-z0-9+.-]*:\/\/)([a-z][a-z0-9+.-]*:\/?)?[^\s"'`@()<>]*:[^\s"'`()<>]*@(?=[^\s"'`@]+)/gi;
+
+/** `text` with the user and password of every URL in it (well formed or not) replaced by `***`. */
 export function withoutUrlCredentials(text: string): string {
-  return text.replace(userInfo, `$1${REDACTED}@`);
+  return text.replace(userInfo, `$1${REDACTED}@`).replace(looseUserInfo, (_, scheme: string | undefined) => `${scheme ?? ''}${REDACTED}@`);
 }
 
 /**

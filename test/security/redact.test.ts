@@ -35,3 +35,12 @@ t.test('schema errors at a secret key say only the type; URL credentials are cut
   t.notMatch(text, 'pw4711');
   t.match(text, 'http://***@h');
 });
+
+t.test('credentials in a mistyped URL are hidden too (found by the config fuzz suite)', async (t) => {
+  // A mutated broker URL that is no longer `scheme://` still carried its password into the error.
+  t.equal(withoutUrlCredentials('received "mqtt:o/fuzz:fz-S3cret-7Qx91@127.0.0.1:1" of type string'), 'received "mqtt:***@127.0.0.1:1" of type string');
+  t.equal(withoutUrlCredentials('mqtt:/user:pa@ss@host:1'), 'mqtt:/***@host:1');
+  t.equal(withoutUrlCredentials('user:pass@host'), '***@host');
+  t.equal(withoutUrlCredentials('mail me@x.org at 10:20'), 'mail me@x.org at 10:20', 'an address without a colon before it is left alone');
+  t.equal(withoutUrlCredentials('http://host/a@b'), 'http://host/a@b', 'an @ in the path of a well-formed URL is not user info');
+});
