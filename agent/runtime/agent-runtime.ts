@@ -31,6 +31,7 @@ import { createPublisher, startPublishing, type HeartbeatSource, type Publishing
 import type { GreengrassEnvironment } from '../config/environment.js';
 import { VariantController } from '../variants/variant-controller.js';
 import { createConsole, type AgentConsole } from '../console/start-console.js';
+import { checkClassNames } from './check-class-names.js';
 import { cameraSettingsFor, resolveConfig } from './resolve.js';
 
 /** What the runtime needs from outside besides the config. */
@@ -170,6 +171,7 @@ export class AgentRuntime {
     });
     try {
       await runners.load(modelIdsOf(config));
+      checkClassNames(resolved.cameras, (id) => runners.get(id).manifest.labels);
       // Measures each model's variants on this device and switches to the best that fits (off by default).
       variants = await VariantController.start({ config, store, pool: runners, metrics, logger });
       if (resolved.health.enabled) {
@@ -294,6 +296,7 @@ export class AgentRuntime {
     const wanted = modelIdsOf(next);
     const before = new Set(this.runners.ids());
     await this.runners.load(wanted); // throws before anything changed if a model cannot load
+    checkClassNames(resolveConfig(next).cameras, (id) => this.runners.get(id).manifest.labels);
     result.modelsLoaded = wanted.filter((id) => !before.has(id));
     this.readiness.track(trackedCameras(next), wanted);
 
