@@ -3,7 +3,8 @@
  * (shared, noisy) machine. Each part prints its own table; this prints the machine first.
  * Parts: infer, loop (with the agent's memory), outbox, publish, quantize, peer, storage (slow
  * fsync, group commit), console (frames/s with and without a viewer), cameras (1, 2 and 4 cameras
- * with 1 or 2 models per intra-op thread setting). Pick some with
+ * with 1 or 2 models per intra-op thread setting), events (motion gate, tracker, open-events
+ * journal, messages per minute by report policy). Pick some with
  * `npm run bench -- infer loop`.
  */
 import { cpus, totalmem, release, arch } from 'node:os';
@@ -16,6 +17,7 @@ import { runPeerBench } from './peer.js';
 import { formatConsoleBench, runConsoleBench } from './console.js';
 import { formatStorageBench, runStorageBench } from './storage.js';
 import { formatCamerasBench, runCamerasBench } from './cameras.js';
+import { runEventsBench } from './events.js';
 
 const parts: Record<string, () => Promise<unknown>> = {
   infer: async () => {
@@ -45,6 +47,7 @@ const parts: Record<string, () => Promise<unknown>> = {
     console.log('\nseveral cameras and models: frames/s, fairness and CPU per frame per intra-op thread setting (alternating)');
     console.log(formatCamerasBench(await runCamerasBench()));
   },
+  events: () => runEventsBench(),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
