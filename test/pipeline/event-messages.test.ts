@@ -66,6 +66,8 @@ t.test('the validator refuses a broken event and accepts one in a batch', async 
   t.equal(v.validate(JSON.stringify(msg(start as object, 1))).ok, true);
   const endMsg = msg(end as object, 2) as Record<string, unknown>;
   t.equal(v.validate(JSON.stringify(endMsg)).ok, true);
+  for (const reason of ['restart', 'reconfigured', 'shutdown']) t.equal(v.validate(JSON.stringify({ ...endMsg, reason })).ok, true, `reason ${reason} validates`);
+  t.equal(v.validate(JSON.stringify({ ...endMsg, reason: 'crashed' })).ok, false, 'an unknown reason is refused');
   const noReason = { ...endMsg };
   delete noReason.reason;
   const bad = v.validate(JSON.stringify(noReason));
