@@ -4,12 +4,10 @@
  * the cause is fixed. Requeueing is one immediate transaction on its own connection, so it is
  * safe while the agent runs (the agent notices another connection's commit and reloads its counts).
  */
-import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { describeError } from '../errors/agent-error.js';
-import { outboxErrors } from './errors.js';
 import { rowChecksum } from './row-checksum.js';
-import { applySchema, foreignFileProblem } from './schema.js';
+import { openExistingOutbox } from './open-existing.js';
+import { applySchema } from './schema.js';
 
 /** One dead letter as listed. */
 export interface DeadLetter {
@@ -44,24 +42,8 @@ export interface RequeueOutcome {
 export class DeadLetters {
   /** Opens an existing outbox at `path`; refuses a missing or foreign file. */
   static open(path: string): DeadLetters {
-    if (!existsSync(path)) {
-      throw outboxErrors.EDGE_OUTBOX_NOT_FOUND(
-        `Expected an outbox database at ${path} but there is none; pass the agent's data directory with --data-dir or EDGE_AGENT_DATA_DIR`,
-        { path },
-      );
-    }
-    let db: Database.Database | null = null;
-    try {
-      db = new Database(path, { fileMustExist: true, timeout: 10_000 });
-      const problem = foreignFileProblem(db);
-      if (problem !== null) throw new Error(problem);
-      // An outbox written by an older agent gains the new columns here, as the agent would at start.
-      applySchema(db);
-      return new DeadLetters(path, db);
-    } catch (err) {
-      db?.close();
-      throw outboxErrors.EDGE_OUTBOX_OPEN_FAILED(`Could not open the outbox database ${path}: ${describeError(err)}; the agent moves an unusable outbox aside at its next start`, { path }, err);
-    }
+    // An outbox written by an older agent gains the new columns here, as the agent would at start.
+    return new DeadLetters(path, openExistingOutbox(path, 'write', applySchema));
   }
 
   private constructor(

@@ -2,39 +2,16 @@
  * Read-only access to an outbox for `edge-agent outbox status|export` while the agent may be
  * writing to it: WAL lets a reader see the last committed state without blocking the writer.
  */
-import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { describeError } from '../errors/agent-error.js';
-import { outboxErrors } from './errors.js';
 import type { OutboxRow, OutboxStatus } from './outbox.js';
 import { deliveredThrough, readStatus, selectPending, type CorruptRow } from './rows.js';
-import { foreignFileProblem } from './schema.js';
+import { openExistingOutbox } from './open-existing.js';
 
 /** A read-only view of an outbox file. */
 export class OutboxReader {
   /** Opens `path` read-only; refuses a missing file or one that is not an outbox. */
   static open(path: string): OutboxReader {
-    if (!existsSync(path)) {
-      throw outboxErrors.EDGE_OUTBOX_NOT_FOUND(
-        `Expected an outbox database at ${path} but there is none; pass the agent's data directory with --data-dir or EDGE_AGENT_DATA_DIR`,
-        { path },
-      );
-    }
-    let db: Database.Database | null = null;
-    try {
-      db = new Database(path, { readonly: true, fileMustExist: true });
-      const problem = foreignFileProblem(db);
-      if (problem !== null) throw new Error(problem);
-      db.prepare('SELECT 1 FROM outbox LIMIT 1').get();
-      return new OutboxReader(path, db);
-    } catch (err) {
-      db?.close();
-      throw outboxErrors.EDGE_OUTBOX_OPEN_FAILED(
-        `Could not read the outbox database ${path}: ${describeError(err)}; the agent moves an unusable outbox aside at its next start`,
-        { path },
-        err,
-      );
-    }
+    return new OutboxReader(path, openExistingOutbox(path, 'read', (db) => db.prepare('SELECT 1 FROM outbox LIMIT 1').get()));
   }
 
   private constructor(
