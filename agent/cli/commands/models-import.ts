@@ -22,7 +22,6 @@ import type { ModelManifest } from '../../models/manifest.js';
 import { parseManifest } from '../../models/manifest-loader.js';
 import { createDecoder } from '../../postprocess/create-decoder.js';
 import { planGeometry } from '../../preprocess/geometry.js';
-import { readModel } from '../../quantize/onnx-model.js';
 import { writeAtomically } from '../../quantize/write-atomically.js';
 import { action } from '../action.js';
 import { cliLogger } from '../cli-logger.js';
@@ -60,6 +59,8 @@ export function parseImgsz(value: string): [number, number] {
 
 /** Imports `file` into the store the flags name. */
 export async function importModel(file: string, flags: ImportFlags, logger: Logger): Promise<ImportOutcome> {
+  // onnx-proto and protobufjs load only for an import (test/runtime/lazy-modules.test.ts).
+  const { readModel } = await import('../../quantize/onnx-model.js');
   const { model, bytes } = await readModel(file);
   const graph = summarizeGraph(model);
   const labels = flags.labels !== undefined ? { names: readLabelsFile(flags.labels), file: flags.labels } : undefined;
