@@ -4,7 +4,8 @@
  * Parts: infer, loop (with the agent's memory), outbox, publish, quantize, peer, storage (slow
  * fsync, group commit), console (frames/s with and without a viewer), cameras (1, 2 and 4 cameras
  * with 1 or 2 models per intra-op thread setting), events (motion gate, tracker, open-events
- * journal, messages per minute by report policy). Pick some with
+ * journal, messages per minute by report policy), start-memory (the demo's RSS, npm start vs tsx).
+ * Pick some with
  * `npm run bench -- infer loop`.
  */
 import { cpus, totalmem, release, arch } from 'node:os';
@@ -17,6 +18,7 @@ import { runPeerBench } from './peer.js';
 import { formatConsoleBench, runConsoleBench } from './console.js';
 import { formatStorageBench, runStorageBench } from './storage.js';
 import { formatCamerasBench, runCamerasBench } from './cameras.js';
+import { formatStartMemoryBench, runStartMemoryBench } from './start-memory.js';
 import { runEventsBench } from './events.js';
 
 const parts: Record<string, () => Promise<unknown>> = {
@@ -46,6 +48,10 @@ const parts: Record<string, () => Promise<unknown>> = {
   cameras: async () => {
     console.log('\nseveral cameras and models: frames/s, fairness and CPU per frame per intra-op thread setting (alternating)');
     console.log(formatCamerasBench(await runCamerasBench()));
+  },
+  'start-memory': async () => {
+    console.log('\nthe demo\'s memory: npm start (compiled dist/) vs the sources through tsx, RSS 60 s after start (alternating)');
+    console.log(formatStartMemoryBench(await runStartMemoryBench()));
   },
   events: () => runEventsBench(),
 };
