@@ -47,6 +47,8 @@ export interface CamerasBenchOptions {
   threads?: readonly number[];
   cameraCounts?: readonly number[];
   modelSets?: readonly (readonly string[])[];
+  /** Frames per second each camera's source offers (default 100, more than the core makes). */
+  cameraFps?: number;
 }
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -69,15 +71,15 @@ async function runCore(pool: RunnerPool, models: readonly string[], frames: Buff
 }
 
 /** `cameras` loops on the same frames folder, sharing `pool`, measured for `seconds` after a warm-up. */
-async function runCameras(pool: RunnerPool, models: readonly string[], framesDir: string, cameras: number, seconds: number): Promise<Omit<CamerasBenchRow, 'intraOpThreads' | 'models' | 'cameras'>> {
+async function runCameras(pool: RunnerPool, models: readonly string[], framesDir: string, cameras: number, seconds: number, cameraFps: number): Promise<Omit<CamerasBenchRow, 'intraOpThreads' | 'models' | 'cameras'>> {
   const logger = silentLogger();
   const metrics = createAgentMetrics({ processMetrics: false });
   const loops: CameraLoop[] = [];
   for (let c = 0; c < cameras; c++) {
     const name = `cam${c}`;
-    // 100 frames/s per camera keeps every loop fed (the core makes well under that) without the
-    // source spinning on the disk as fps 0 would.
-    const source = new FilesSource({ type: 'files', name, path: framesDir, fps: 100, loop: true }, { logger, searchPath: '', devDir: '/dev' });
+    // 100 frames/s per camera (the default) keeps every loop fed (the core makes well under
+    // that) without the source spinning on the disk as fps 0 would.
+    const source = new FilesSource({ type: 'files', name, path: framesDir, fps: cameraFps, loop: true }, { logger, searchPath: '', devDir: '/dev' });
     loops.push(new CameraLoop({
       name, source, intervalMs: 0, gate: undefined,
       // on-change and a store that drops: the run measures cameras and models, not the outbox.
@@ -126,7 +128,7 @@ export async function runCamerasBench(options: CamerasBenchOptions = {}): Promis
           const core = await runCore(pool, models, frames, seconds);
           rows.push({ intraOpThreads: t, models: models.length, cameras: 0, perCamera: [], ...core });
           for (const n of counts) {
-            const r = await runCameras(pool, models, framesDir, n, seconds);
+            const r = await runCameras(pool, models, framesDir, n, seconds, options.cameraFps ?? 100);
             rows.push({ intraOpThreads: t, models: models.length, cameras: n, ...r });
           }
         }
