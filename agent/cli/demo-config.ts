@@ -4,11 +4,23 @@
  * mirror when one is beside the package (../shared/models in this repository's setup).
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cliErrors } from './errors.js';
 
-const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
+/**
+ * The folder holding the package's package.json, found by walking up: this module runs from
+ * agent/cli/ in a checkout and from the esbuild bundle under dist/ when built, and a fixed `../..`
+ * pointed into dist/ there (so the compiled demo found no images).
+ */
+function packageRootOf(dir: string): string {
+  for (let at = dir; ; at = dirname(at)) {
+    if (existsSync(join(at, 'package.json'))) return at;
+    if (dirname(at) === at) return dir;
+  }
+}
+
+const packageRoot = packageRootOf(dirname(fileURLToPath(import.meta.url)));
 
 /** Where the demo looks for images and models when not told. */
 export const demoDefaults = Object.freeze({
