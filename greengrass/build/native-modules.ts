@@ -106,6 +106,12 @@ function compileBetterSqlite3(moduleDir: string, arch: TargetArch, node: NodeDis
     return;
   }
   const env: NodeJS.ProcessEnv = { ...process.env };
+  // Under `npm test` or `npm run`, npm exports its config as npm_config_* (this machine's has
+  // nodedir=/usr, Node 20's headers), and node-gyp took that over --nodedir: the runtime then
+  // shipped an addon for ABI 115 that its Node 26 refused. Point every such variable at the
+  // shipped node.
+  for (const key of Object.keys(env)) if (/^npm_config_(nodedir|target|runtime|dist_url|disturl|arch)$/i.test(key)) delete env[key];
+  env['npm_config_nodedir'] = node.dir;
   if (arch !== hostArch()) {
     if (arch !== 'arm64') throw new Error(`Cross-compiling better-sqlite3 for ${arch} is not set up; build on a ${arch} machine`);
     const gcc = spawnSync('aarch64-linux-gnu-g++', ['--version']);
