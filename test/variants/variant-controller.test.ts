@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import type { Frame } from '../../agent/capture/frame.js';
 import { loadConfig } from '../../agent/config/load-config.js';
+import { observeRaisedErrors } from '../../agent/errors/agent-error.js';
 import { createAgentMetrics } from '../../agent/health/metrics.js';
 import { RunnerPool } from '../../agent/pipeline/runner-pool.js';
 import { silentLogger } from '../../agent/log/logger.js';
@@ -63,7 +64,10 @@ const setup = async (t: Test, at = modelDir) => {
   s.ensured = []; // what the controller asks for, not the pool's own load
   const lines: Array<Record<string, unknown>> = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
-  return { store: s, pool, metrics: createAgentMetrics({ processMetrics: false }), logger, lines };
+  const metrics = createAgentMetrics({ processMetrics: false });
+  // As the runtime does: every error code is counted where it is raised.
+  t.teardown(observeRaisedErrors((code) => metrics.errorCounted(code)));
+  return { store: s, pool, metrics, logger, lines };
 };
 
 t.before(async () => {
