@@ -359,7 +359,7 @@ export class AgentRuntime {
         const samePolicy = kept !== undefined && prevModel !== undefined && policyKey(prevModel, before?.scene) === policyKey(m, settings.scene);
         return { id: m.id, threshold: m.threshold, classFilter: m.classFilter, policy: samePolicy ? kept.policy : new ReportPolicy({ ...m.report, tracking: m.tracking, scene: settings.scene, journal: { store: this.openEvents, camera: camera.name, model: m.id } }), topic: m.topic };
       }),
-      stuckTimeoutMs: resolveConfig(config).inference.timeoutMs,
+      stuckTimeoutMs: settings.stuckTimeoutMs,
     };
   }
 

@@ -49,6 +49,8 @@ export interface CameraSettings {
   models: CameraModelSettings[];
   /** A camera with no frame for this long is reported not ready. */
   staleAfterMs: number;
+  /** An inference with no result after this long is stuck (`inference.timeoutMs`). */
+  stuckTimeoutMs: number;
 }
 
 /** Every part's settings. */
@@ -166,6 +168,7 @@ export function cameraSettingsFor(camera: CameraConfig, config: AgentConfig): Ca
       topic: renderTopic(config.publish.topics.results, { thingName, modelId: m.id }),
     })),
     staleAfterMs: Math.max(camera.source.stallTimeoutMs, 2 * intervalMs),
+    stuckTimeoutMs: config.inference.timeoutMs,
   };
 }
 
