@@ -4,15 +4,14 @@ import { describeError, type AgentError } from '../errors/agent-error.js';
 import type { Frame, FrameImage } from './frame.js';
 import type { FrameListener, FrameSource, FrameSourceState, FrameSourceStats } from './frame-source.js';
 import type { CaptureContext, SourceRestartReason } from './source-options.js';
+import { SourceListeners } from './source-listeners.js';
 
 /** Base of the sources: subclasses call `deliver`, `recordError` and `end`; it keeps the counters. */
 export abstract class BaseFrameSource implements FrameSource {
   protected readonly counters: FrameSourceStats;
   protected readonly log: Logger;
   private seq = 0;
-  private readonly frameListeners = new Set<FrameListener>();
-  private readonly endListeners = new Set<() => void>();
-  private ended = false;
+  private readonly listeners: SourceListeners;
   private firstFrameWaiters: (() => void)[] = [];
 
   constructor(readonly name: string, backend: string, protected readonly context: CaptureContext) {
@@ -21,6 +20,11 @@ export abstract class BaseFrameSource implements FrameSource {
       frames: 0, restarts: 0, stalls: 0, errors: 0, droppedBytes: 0,
       state: 'idle', backend, lastFrameAt: undefined, lastError: undefined,
     };
+    this.listeners = new SourceListeners((err, what) => {
+      // A consumer bug must not kill the camera; it is logged and counted like any failure.
+      this.counters.errors += 1;
+      this.log.error({ err: describeError(err) }, `${what} listener threw`);
+    });
   }
 
   abstract start(): Promise<void>;
@@ -28,18 +32,12 @@ export abstract class BaseFrameSource implements FrameSource {
 
   /** Adds a frame listener; returns its remover. */
   onFrame(listener: FrameListener): () => void {
-    this.frameListeners.add(listener);
-    return () => this.frameListeners.delete(listener);
+    return this.listeners.onFrame(listener);
   }
 
   /** Adds an end listener (called at most once); returns its remover. */
   onEnd(listener: () => void): () => void {
-    if (this.ended) {
-      queueMicrotask(listener);
-      return () => undefined;
-    }
-    this.endListeners.add(listener);
-    return () => this.endListeners.delete(listener);
+    return this.listeners.onEnd(listener);
   }
 
   /** A copy of the counters. */
@@ -56,15 +54,7 @@ export abstract class BaseFrameSource implements FrameSource {
     const frame: Frame = { source: this.name, seq: this.seq++, capturedAt: new Date(), image };
     this.counters.frames += 1;
     this.counters.lastFrameAt = frame.capturedAt;
-    for (const listener of this.frameListeners) {
-      try {
-        listener(frame);
-      } catch (err) {
-        // A consumer bug must not kill the camera; it is logged and counted like any failure.
-        this.counters.errors += 1;
-        this.log.error({ err: describeError(err) }, 'frame listener threw');
-      }
-    }
+    this.listeners.frame(frame);
     const waiters = this.firstFrameWaiters;
     this.firstFrameWaiters = [];
     for (const wake of waiters) wake();
@@ -98,10 +88,6 @@ export abstract class BaseFrameSource implements FrameSource {
   /** Marks the source ended (played out or stopped) and tells end listeners once. */
   protected end(state: 'ended' | 'stopped'): void {
     this.setState(state);
-    if (this.ended) return;
-    this.ended = true;
-    const listeners = [...this.endListeners];
-    this.endListeners.clear();
-    for (const listener of listeners) listener();
+    this.listeners.end();
   }
 }

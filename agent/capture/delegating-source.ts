@@ -4,6 +4,7 @@
  */
 import type { Frame } from './frame.js';
 import type { FrameListener, FrameSource, FrameSourceStats } from './frame-source.js';
+import { SourceListeners } from './source-listeners.js';
 
 /** Picks, subscribes and starts the inner source; `attach` must be called before its `start()`. */
 export type OpenInner = (attach: (inner: FrameSource) => void) => Promise<FrameSource>;
@@ -11,8 +12,10 @@ export type OpenInner = (attach: (inner: FrameSource) => void) => Promise<FrameS
 /** Forwards to the source `open` picked; see the module comment. */
 export class DelegatingFrameSource implements FrameSource {
   private inner: FrameSource | undefined;
-  private readonly frameListeners = new Set<FrameListener>();
-  private readonly endListeners = new Set<() => void>();
+  // A listener that throws is passed up to the inner source, which counts and logs it.
+  private readonly listeners = new SourceListeners((err) => {
+    throw err;
+  });
   private stopped = false;
 
   constructor(readonly name: string, private readonly open: OpenInner) {}
@@ -21,13 +24,9 @@ export class DelegatingFrameSource implements FrameSource {
   async start(): Promise<void> {
     if (this.inner !== undefined || this.stopped) return;
     const attach = (inner: FrameSource): void => {
-      inner.onFrame((frame: Frame) => {
-        for (const listener of this.frameListeners) listener(frame);
-      });
+      inner.onFrame((frame: Frame) => this.listeners.frame(frame));
       inner.onEnd(() => {
-        if (this.inner !== inner) return;
-        for (const listener of this.endListeners) listener();
-        this.endListeners.clear();
+        if (this.inner === inner) this.listeners.end();
       });
     };
     const inner = await this.open(attach);
@@ -41,22 +40,17 @@ export class DelegatingFrameSource implements FrameSource {
     if (this.stopped) return;
     this.stopped = true;
     if (this.inner !== undefined) await this.inner.stop();
-    else {
-      for (const listener of this.endListeners) listener();
-      this.endListeners.clear();
-    }
+    else this.listeners.end();
   }
 
   /** Adds a frame listener; returns its remover. */
   onFrame(listener: FrameListener): () => void {
-    this.frameListeners.add(listener);
-    return () => this.frameListeners.delete(listener);
+    return this.listeners.onFrame(listener);
   }
 
-  /** Adds an end listener; returns its remover. */
+  /** Adds an end listener, called at most once; returns its remover. */
   onEnd(listener: () => void): () => void {
-    this.endListeners.add(listener);
-    return () => this.endListeners.delete(listener);
+    return this.listeners.onEnd(listener);
   }
 
   /** The inner source's counters, or idle zeros before start. */

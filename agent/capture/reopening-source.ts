@@ -12,6 +12,7 @@ import { captureErrors } from './errors.js';
 import type { Frame } from './frame.js';
 import type { FrameListener, FrameSource, FrameSourceStats } from './frame-source.js';
 import type { CaptureContext } from './source-options.js';
+import { SourceListeners } from './source-listeners.js';
 
 /** How a reopening source is built. */
 export interface ReopeningSourceSpec {
@@ -36,14 +37,12 @@ function asAgentError(err: unknown, name: string): AgentError {
 export class ReopeningFrameSource implements FrameSource {
   readonly name: string;
   private readonly backoff: Backoff;
-  private readonly frameListeners = new Set<FrameListener>();
-  private readonly endListeners = new Set<() => void>();
+  private readonly listeners: SourceListeners;
   private inner: FrameSource | undefined;
   private attempt: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private started = false;
   private stopped = false;
-  private ended = false;
   private gaveUp = false;
   private failedOpens = 0;
   private lastError: string | undefined;
@@ -51,6 +50,9 @@ export class ReopeningFrameSource implements FrameSource {
   constructor(private readonly spec: ReopeningSourceSpec, private readonly context: CaptureContext) {
     this.name = spec.name;
     this.backoff = new Backoff(spec.backoff);
+    this.listeners = new SourceListeners((err, what) => {
+      context.logger.error({ source: this.name, err: describeError(err) }, `${what} listener threw`);
+    });
   }
 
   /**
@@ -71,23 +73,17 @@ export class ReopeningFrameSource implements FrameSource {
     clearTimeout(this.retryTimer);
     await this.attempt;
     if (this.inner !== undefined) await this.inner.stop();
-    this.fireEnd();
+    this.listeners.end();
   }
 
   /** Adds a frame listener; returns its remover. */
   onFrame(listener: FrameListener): () => void {
-    this.frameListeners.add(listener);
-    return () => this.frameListeners.delete(listener);
+    return this.listeners.onFrame(listener);
   }
 
   /** Adds an end listener (called once: the open source ended by itself, or this was stopped). */
   onEnd(listener: () => void): () => void {
-    if (this.ended) {
-      queueMicrotask(listener);
-      return () => undefined;
-    }
-    this.endListeners.add(listener);
-    return () => this.endListeners.delete(listener);
+    return this.listeners.onEnd(listener);
   }
 
   /** The open source's counters (plus failed opens in `restarts`), or the failed opens so far. */
@@ -119,12 +115,10 @@ export class ReopeningFrameSource implements FrameSource {
     }
     let opened = false;
     let endedEarly = false;
-    const offFrame = source.onFrame((frame: Frame) => {
-      for (const listener of this.frameListeners) listener(frame);
-    });
+    const offFrame = source.onFrame((frame: Frame) => this.listeners.frame(frame));
     // A source that fails to start also "ends"; only the end of an opened source is passed on.
     const offEnd = source.onEnd(() => {
-      if (opened) this.fireEnd();
+      if (opened) this.listeners.end();
       else endedEarly = true;
     });
     try {
@@ -140,7 +134,7 @@ export class ReopeningFrameSource implements FrameSource {
     this.backoff.reset();
     if (this.failedOpens > 0) this.context.logger.info({ source: this.name, failedOpens: this.failedOpens }, 'camera opened after failing to');
     if (this.stopped) await source.stop();
-    if (endedEarly) this.fireEnd();
+    if (endedEarly) this.listeners.end();
     return undefined;
   }
 
@@ -170,13 +164,5 @@ export class ReopeningFrameSource implements FrameSource {
     } catch (err) {
       this.context.logger.error({ source: this.name, err: describeError(err) }, 'capture listener threw');
     }
-  }
-
-  private fireEnd(): void {
-    if (this.ended) return;
-    this.ended = true;
-    const listeners = [...this.endListeners];
-    this.endListeners.clear();
-    for (const listener of listeners) listener();
   }
 }
