@@ -2,32 +2,14 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, sharedImages, sharedModels } from '../helpers/shared.js';
+import { repoRoot } from '../helpers/shared.js';
 import { runCli } from '../helpers/run-cli.js';
+import { writeOneCameraConfig } from '../helpers/agent-config.js';
 
-function configFile(dir: string, extra = ''): string {
-  const file = join(dir, 'agent.yaml');
-  writeFileSync(file, `deviceId: test-kiosk
-dataDir: ${dir}/data
-logLevel: info
-models:
-  mirror: ${sharedModels}
-health:
-  port: 0
-cameras:
-  - name: lobby
-    source: { type: files, path: ${sharedImages}, fps: 4, loop: ${extra.includes('loop') ? 'true' : 'false'} }
-    targetFps: 4
-    models:
-      - id: person-yolox-192
-        threshold: 0.5
-`);
-  return file;
-}
 
 t.test('run --exit-when-done stores one result per decodable image and exits 0', async (t) => {
   const dir = t.testdir();
-  const r = await runCli(['run', '--config', configFile(dir), '--exit-when-done', '--no-status'], {}, 90_000);
+  const r = await runCli(['run', '--config', writeOneCameraConfig(dir, { model: { threshold: 0.5 } }), '--exit-when-done', '--no-status'], {}, 90_000);
   t.equal(r.code, 0, r.stderr);
   const status = await runCli(['outbox', 'status', '--json', '--data-dir', join(dir, 'data')]);
   const s = JSON.parse(status.stdout) as { pendingRows: number; lastSeq: number };
@@ -41,7 +23,7 @@ t.test('run --exit-when-done stores one result per decodable image and exits 0',
 
 t.test('health endpoints answer while running; SIGTERM stops it cleanly with exit 0', async (t) => {
   const dir = t.testdir();
-  const child = spawn(process.execPath, [join(repoRoot, 'bin/edge-agent.js'), 'run', '--config', configFile(dir, 'loop'), '--no-status'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(repoRoot, 'bin/edge-agent.js'), 'run', '--config', writeOneCameraConfig(dir, { loop: true, model: { threshold: 0.5 } }), '--no-status'], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });

@@ -1,27 +1,10 @@
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, sharedImages, sharedModels } from '../helpers/shared.js';
+import { repoRoot } from '../helpers/shared.js';
 import { runCli } from '../helpers/run-cli.js';
+import { writeOneCameraConfig } from '../helpers/agent-config.js';
 
-function configFile(dir: string, publish = ''): string {
-  const file = join(dir, 'agent.yaml');
-  writeFileSync(file, `deviceId: test-kiosk
-dataDir: ${dir}/data
-logLevel: info
-models:
-  mirror: ${sharedModels}
-health:
-  port: 0
-${publish}cameras:
-  - name: lobby
-    source: { type: files, path: ${sharedImages}, fps: 4, loop: true }
-    models:
-      - id: person-yolox-192
-`);
-  return file;
-}
 
 interface Exit {
   code: number | null;
@@ -53,7 +36,7 @@ function runAndStop(args: string[], when: RegExp): Promise<Exit> {
 
 t.test('SIGTERM during start-up (models loading) ends the run cleanly with status 0, not by signal', async (t) => {
   const dir = t.testdir();
-  const r = await runAndStop(['run', '--config', configFile(dir), '--no-status'], /"msg":"agent starting"/);
+  const r = await runAndStop(['run', '--config', writeOneCameraConfig(dir, { loop: true }), '--no-status'], /"msg":"agent starting"/);
   t.equal(r.signal, null, 'not killed by the signal');
   t.equal(r.code, 0, r.stderr);
   t.match(r.stderr, /stop requested during start-up/);
@@ -62,8 +45,8 @@ t.test('SIGTERM during start-up (models loading) ends the run cleanly with statu
 
 t.test('a fatal configuration error (EDGE_PUBLISH_BAD_TOPIC) ends the process with its status', async (t) => {
   const dir = t.testdir();
-  const publish = `publish:\n  transport: mqtt\n  brokerUrl: mqtt://127.0.0.1:1\n  topics:\n    results: 'edge/{nope}/x'\n`;
-  const r = await runCli(['run', '--config', configFile(dir, publish), '--no-status'], {}, 60_000);
+  const publish = { transport: 'mqtt', brokerUrl: 'mqtt://127.0.0.1:1', topics: { results: 'edge/{nope}/x' } };
+  const r = await runCli(['run', '--config', writeOneCameraConfig(dir, { loop: true, top: { publish } }), '--no-status'], {}, 60_000);
   t.equal(r.code, 5, r.stderr);
   t.match(r.stderr, /\[EDGE_PUBLISH_BAD_TOPIC\]/);
 });

@@ -1,38 +1,22 @@
 import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { repoRoot, sharedImages, sharedModels } from '../helpers/shared.js';
+import { repoRoot } from '../helpers/shared.js';
 import { runCli } from '../helpers/run-cli.js';
+import { writeOneCameraConfig } from '../helpers/agent-config.js';
 
 // `edge-agent run` itself, with every inference stuck (inference.timeoutMs 1 on the real person
 // model): without a watchdog it stops and exits 1 (what the Greengrass nucleus restarts); under a
 // systemd-style notify socket with WATCHDOG_USEC it stops sending WATCHDOG=1 and keeps running.
 
-function configFile(dir: string): string {
-  const file = join(dir, 'agent.yaml');
-  writeFileSync(file, `deviceId: stuck-kiosk
-dataDir: ${dir}/data
-logLevel: info
-models:
-  mirror: ${sharedModels}
-health:
-  enabled: false
-inference:
-  timeoutMs: 1
-  maxRebuilds: 2
-  intraOpThreads: 1
-cameras:
-  - name: lobby
-    source: { type: files, path: ${sharedImages}, fps: 10, loop: true }
-    targetFps: 10
-    models:
-      - id: person-yolox-192
-        threshold: 0.5
-`);
-  return file;
+
+// Every inference times out (1 ms) on the real person model, and the model is given up after two rebuilds.
+function stuckConfig(dir: string): string {
+  const inference = { timeoutMs: 1, maxRebuilds: 2, intraOpThreads: 1 };
+  return writeOneCameraConfig(dir, { deviceId: 'stuck-kiosk', fps: 10, loop: true, model: { threshold: 0.5 }, top: { health: { enabled: false }, inference } });
 }
 
 function tempDir(t: Test): string {
@@ -44,7 +28,7 @@ function tempDir(t: Test): string {
 
 t.test('without a watchdog, a model given up makes run stop cleanly and exit 1 with the reason', async (t) => {
   const dir = tempDir(t);
-  const r = await runCli(['run', '--config', configFile(dir), '--no-status'], { NOTIFY_SOCKET: '', WATCHDOG_USEC: '', EDGE_AGENT_LOG_LEVEL: 'info' }, 180_000);
+  const r = await runCli(['run', '--config', stuckConfig(dir), '--no-status'], { NOTIFY_SOCKET: '', WATCHDOG_USEC: '', EDGE_AGENT_LOG_LEVEL: 'info' }, 180_000);
   t.equal(r.code, 1, 'exit status 1, so the nucleus restarts the component');
   t.match(r.stderr, /edge-agent: Expected the agent to keep running but model person-yolox-192 failed and the agent needs a restart: its session was rebuilt 2 times within 600 s.*\[EDGE_HEALTH_RESTART_NEEDED\]/, 'one line with the model, the reason and the code');
   t.match(r.stderr, /no watchdog watches this process, so the agent stops and exits with status 1/, 'the log says what happens');
@@ -77,7 +61,7 @@ t.test('under a systemd watchdog, a model given up stops WATCHDOG=1 while the st
   t.equal(await next(), 'bound');
 
   // WATCHDOG_USEC 400 ms: a round every 200 ms.
-  const agent = spawn(process.execPath, [join(repoRoot, 'bin/edge-agent.js'), 'run', '--config', configFile(dir), '--no-status'], {
+  const agent = spawn(process.execPath, [join(repoRoot, 'bin/edge-agent.js'), 'run', '--config', stuckConfig(dir), '--no-status'], {
     env: { ...process.env, NOTIFY_SOCKET: socket, WATCHDOG_USEC: '400000', EDGE_AGENT_LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
