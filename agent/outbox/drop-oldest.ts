@@ -7,30 +7,9 @@
  */
 import type { OldestPendingRow, OutboxStatements } from './statements.js';
 import { dropCounterName } from './schema.js';
+import type { DropReason, DropRecordPayload } from '../results/drop-record.js';
 
-/** Why rows were dropped; the keys of `OutboxStatus.droppedByReason`. storeLost: a quarantined store lost them. */
-export type DropReason = 'maxRows' | 'maxBytes' | 'maxAge' | 'minFreeDisk' | 'diskFull' | 'storeLost';
-
-/** The payload of a drop record (plus any configured extra fields, `seq` and `streamSeq`). */
-export interface DropRecordPayload {
-  type: 'outbox.drop';
-  /** The limit that caused this drop. */
-  reason: DropReason;
-  /** The topic whose stream seqs this record covers. */
-  stream?: string;
-  /** Results dropped, including those reported by earlier drop records folded into this one. */
-  droppedRows: number;
-  droppedBytes: number;
-  /** Lowest and highest device seq removed; seqs in this range you did not receive were dropped on purpose. */
-  firstSeq: number;
-  lastSeq: number;
-  /** Lowest and highest stream seq removed from `stream`. */
-  firstStreamSeq?: number;
-  lastStreamSeq?: number;
-  droppedByReason: Partial<Record<DropReason, number>>;
-  /** ISO 8601 time of the drop. */
-  droppedAt: string;
-}
+export type { DropReason, DropRecordPayload } from '../results/drop-record.js';
 
 /** What one drop removed from one stream, before its record is written. */
 export interface StreamDrop {

@@ -16,10 +16,14 @@ import type { Logger } from '../log/logger.js';
 import { LogThrottle } from '../log/throttle.js';
 import type { ResultRecord } from '../results/result-record.js';
 import type { EventRecord } from '../results/event-record.js';
+import type { CountRecord } from '../results/count-record.js';
 import type { FrameGate } from './change-gate.js';
 import { decodeThreshold, keepClasses, type ClassFilter } from '../postprocess/class-filter.js';
 import { pipelineErrors } from './errors.js';
 import type { ReportPolicy } from './report-policy.js';
+
+/** How often the loop asks `counts` policies for intervals that ended (a message is at most this late). */
+const COUNTS_TICK_MS = 1000;
 
 /** One model as this camera runs it. */
 export interface CameraModel {
@@ -37,8 +41,8 @@ export interface CameraModel {
  * guard); the loop only knows that `keep` stores the record or throws.
  */
 export interface ResultStore {
-  /** Stores one kept record or event for `topic`; throws when it cannot (a full disk, a broken database). */
-  keep(record: ResultRecord | EventRecord, topic: string): void;
+  /** Stores one kept record, event or count record for `topic`; throws when it cannot (a full disk, a broken database). */
+  keep(record: ResultRecord | EventRecord | CountRecord, topic: string): void;
 }
 
 /**
@@ -96,6 +100,8 @@ export class CameraLoop {
   private readonly counters: CameraLoopStats = { framesInferred: 0, framesSkipped: 0, framesDropped: 0, resultsKept: 0, enqueueFailures: 0 };
   private reportedDrops = 0;
   private done: Promise<void> | undefined;
+  /** Closes `counts` intervals on the wall clock, so they are sent while no frame comes. */
+  private countsTimer: NodeJS.Timeout | undefined;
 
   constructor(options: CameraLoopOptions) {
     this.o = options;
@@ -112,6 +118,8 @@ export class CameraLoop {
     await this.o.source.start();
     // Tracks the previous run left open (a crash) get their end, reason `restart`, before new ones start.
     for (const model of this.o.models) for (const event of model.policy.recovered(Date.now())) this.keepOne(event, model);
+    this.countsTimer = setInterval(() => this.keepDueCounts(Date.now()), COUNTS_TICK_MS);
+    this.countsTimer.unref();
     this.done = this.loop().catch((err: unknown) => {
       // The loop itself never throws by design; if it does, say so loudly rather than lose it.
       this.o.logger.error({ camera: this.name, err }, 'camera loop crashed');
@@ -128,8 +136,11 @@ export class CameraLoop {
     this.abort.abort();
     this.latest.close();
     await this.done;
-    // Every track that started gets its end, with reason `shutdown`.
-    for (const model of this.o.models) for (const event of model.policy.close(Date.now())) this.keepOne(event, model);
+    clearInterval(this.countsTimer);
+    // Every track that started gets its end, with reason `shutdown`; counts their last, partial interval.
+    const nowMs = Date.now();
+    for (const model of this.o.models) for (const event of model.policy.close(nowMs)) this.keepOne(event, model);
+    this.keepDueCounts(nowMs);
     await this.o.source.stop();
   }
 
@@ -144,7 +155,9 @@ export class CameraLoop {
     const nowMs = Date.now();
     for (const old of before) {
       if (this.o.models.some((m) => m.policy === old.policy)) continue;
-      for (const event of old.policy.close(nowMs, 'reconfigured')) this.keepOne(event, this.o.models.find((m) => m.id === old.id) ?? old);
+      const target = this.o.models.find((m) => m.id === old.id) ?? old;
+      for (const event of old.policy.close(nowMs, 'reconfigured')) this.keepOne(event, target);
+      for (const counts of old.policy.dueCounts(nowMs)) this.keepOne(counts, target);
     }
     for (const model of this.o.models) {
       if (before.some((m) => m.policy === model.policy)) continue;
@@ -215,7 +228,8 @@ export class CameraLoop {
         const trackedObjects = models.reduce((n, m) => n + m.policy.trackedObjects, 0);
         const decision = await gate.check(frame.image, { nowMs: Date.now(), trackedObjects });
         if (!decision.pass) {
-          for (const m of models) m.policy.skipped();
+          const skippedAtMs = Date.now();
+          for (const m of models) m.policy.skipped(skippedAtMs);
           this.counters.framesSkipped++;
           this.o.metrics.frameSkipped(this.name);
           tap?.offer(this.name, frame, true, []);
@@ -240,15 +254,29 @@ export class CameraLoop {
         continue;
       }
       seen?.push(record);
-      const { record: kept, events } = model.policy.apply(record, Date.now());
+      const { record: kept, events, counts } = model.policy.apply(record, Date.now());
+      // Counts of intervals that ended before this frame go first: they are about earlier time.
+      for (const c of counts) this.keepOne(c, model);
       for (const event of events) this.keepOne(event, model);
       if (kept !== undefined && this.keepOne(kept, model)) this.o.onKept?.(kept);
     }
     if (seen !== undefined) tap?.offer(this.name, frame, false, seen);
   }
 
-  /** Stores one record or event; false when it could not be stored (counted and logged). */
-  private keepOne(kept: ResultRecord | EventRecord, model: CameraModel): boolean {
+  /** Keeps the count records of every `counts` model due at `nowMs` (the timer, and stop). */
+  private keepDueCounts(nowMs: number): void {
+    for (const model of this.o.models) {
+      try {
+        for (const c of model.policy.dueCounts(nowMs)) this.keepOne(c, model);
+      } catch (err) {
+        // Runs from a timer: nothing may escape it.
+        this.failure(err, { model: model.id }, 'count records could not be made');
+      }
+    }
+  }
+
+  /** Stores one record, event or count record; false when it could not be stored (counted and logged). */
+  private keepOne(kept: ResultRecord | EventRecord | CountRecord, model: CameraModel): boolean {
     try {
       this.o.store.keep(kept, model.topic);
     } catch (err) {

@@ -35,6 +35,8 @@ interface TrackMemory {
   lastFrame: FrameContext;
 }
 
+const NO_ZONES: ReadonlySet<string> = new Set();
+
 /** One per camera and model, beside its tracker. */
 export class EventPolicy {
   private readonly scene: SceneSettings;
@@ -51,6 +53,11 @@ export class EventPolicy {
   /** Tracks started and not yet ended. */
   get openTracks(): number {
     return this.memory.size;
+  }
+
+  /** Zones the confirmed track `trackId` is in now (after their dwell time); empty for a track not started (read by count-policy.ts). */
+  zonesOf(trackId: string): ReadonlySet<string> {
+    return this.memory.get(trackId)?.zonesNow ?? NO_ZONES;
   }
 
   /** The events of one inferred frame. */
