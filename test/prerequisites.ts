@@ -5,9 +5,16 @@
  *
  * Run as `node --import tsx test/prerequisites.ts` (npm's `pretest`). PATH and `id -u` are read
  * from the environment, so test/prerequisites.test.ts can run it without a program or as non-root.
+ *
+ * It also checks the Node.js running the tests against the one the runtime component ships
+ * (greengrass/build/node-runtime.ts): CI (EDGE_AGENT_CI, set by .ci/run, or CI, set by hosted
+ * CI services) refuses another major; a developer's run warns with how to get it and goes on,
+ * so a machine still on the system's Node 20 can run the tests it can.
  */
 import { spawnSync } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { findExecutable } from '../agent/support/executables.js';
+import { RUNTIME_NODE_VERSION } from '../greengrass/build/node-runtime.js';
 
 /** One thing a test needs, and the Debian package that brings it. */
 export interface Prerequisite {
@@ -105,4 +112,41 @@ export function ensurePrerequisites(env: NodeJS.ProcessEnv = process.env): numbe
   return 1;
 }
 
-process.exitCode = ensurePrerequisites();
+/** The Node.js major the tests must run on: the runtime component's. */
+export const REQUIRED_NODE_MAJOR = Number(RUNTIME_NODE_VERSION.split('.')[0]);
+
+/** True when the environment says this is a CI run (where the wrong Node.js is refused). */
+export function isCi(env: NodeJS.ProcessEnv): boolean {
+  const set = (v: string | undefined): boolean => v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
+  return set(env['EDGE_AGENT_CI']) || set(env['CI']);
+}
+
+/**
+ * Checks `version` (process.version's form, `v20.20.2`) against the runtime's major: undefined
+ * when it matches, else the line to print and whether it stops the run.
+ */
+export function nodeVersionProblem(version: string, env: NodeJS.ProcessEnv): { message: string; fatal: boolean } | undefined {
+  const major = Number(/^v?(\d+)\./.exec(version)?.[1]);
+  if (major === REQUIRED_NODE_MAJOR) return undefined;
+  const fatal = isCi(env);
+  const how = `get it with \`. .ci/use-node\` (installs node-linux-<arch>@${RUNTIME_NODE_VERSION} from the npm registry once and puts it first on PATH), then \`npm ci\` so better-sqlite3 is compiled for it`;
+  const what = `expected Node.js ${REQUIRED_NODE_MAJOR} (the runtime component ships ${RUNTIME_NODE_VERSION}; engines in package.json) but the tests run on Node.js ${version}`;
+  return fatal
+    ? { fatal, message: `[prerequisites] ${what}; CI refuses it: ${how}` }
+    : { fatal, message: `[prerequisites] warning: ${what}; results may differ from CI's: ${how}` };
+}
+
+/** Prints the Node.js problem, if any; 1 when it stops the run. */
+export function checkNode(version: string, env: NodeJS.ProcessEnv): number {
+  const problem = nodeVersionProblem(version, env);
+  if (problem === undefined) return 0;
+  console.error(problem.message);
+  return problem.fatal ? 1 : 0;
+}
+
+// Run as a script (npm's pretest); imported by its test for the functions alone.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const nodeStatus = checkNode(process.version, process.env);
+  const packagesStatus = ensurePrerequisites();
+  process.exitCode = Math.max(nodeStatus, packagesStatus);
+}
