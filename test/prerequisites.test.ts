@@ -11,7 +11,7 @@ import { isCi, nodeVersionProblem, REQUIRED_NODE_MAJOR } from './prerequisites.j
 
 const script = join(repoRoot, 'test', 'prerequisites.ts');
 /** This environment as a developer's shell: no CI variables, so a wrong Node.js only warns. */
-const localEnv: NodeJS.ProcessEnv = { ...process.env, EDGE_AGENT_CI: '', CI: '' };
+const localEnv: NodeJS.ProcessEnv = { ...process.env, EDGE_CI: '', CI: '' };
 /** True when the node running these tests is the runtime's major (CI's), so the script prints no Node.js warning. */
 const onRuntimeNode = Number(process.versions.node.split('.')[0]) === REQUIRED_NODE_MAJOR;
 /** stderr lines, without the Node.js warning a developer's older node adds. */
@@ -84,20 +84,20 @@ t.test('the Node.js check: the runtime major passes, another warns locally and i
   t.match(local?.message ?? '', 'but the tests run on Node.js v20.20.2');
   t.match(local?.message ?? '', '. .ci/use-node', 'names how to get it');
   t.match(local?.message ?? '', 'npm ci', 'and that the native module needs rebuilding');
-  t.equal(nodeVersionProblem('v20.20.2', { EDGE_AGENT_CI: '1' })?.fatal, true, '.ci/run refuses it');
+  t.equal(nodeVersionProblem('v20.20.2', { EDGE_CI: '1' })?.fatal, true, '.ci/run refuses it');
   t.equal(nodeVersionProblem('v27.0.0', { CI: 'true' })?.fatal, true, 'hosted CI refuses a newer major too');
   t.equal(isCi({ CI: 'false' }), false, 'CI=false is not CI');
-  t.equal(isCi({ EDGE_AGENT_CI: '0' }), false);
+  t.equal(isCi({ EDGE_CI: '0' }), false);
 });
 
 t.test('in CI the script refuses any Node.js but the runtime major: non-zero exit, the reason on stderr', async (t) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, env: { ...localEnv, EDGE_AGENT_CI: '1' }, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: repoRoot, env: { ...localEnv, EDGE_CI: '1' }, encoding: 'utf8' });
   if (onRuntimeNode) {
     t.equal(r.status, 0, r.stderr);
     t.equal(r.stderr, '', 'the runtime major: nothing to say');
   } else {
     t.equal(r.status, 1, 'refused');
-    t.equal(r.stderr, `${nodeVersionProblem(process.version, { EDGE_AGENT_CI: '1' })?.message ?? ''}\n`);
+    t.equal(r.stderr, `${nodeVersionProblem(process.version, { EDGE_CI: '1' })?.message ?? ''}\n`);
     t.match(r.stderr, 'CI refuses it');
   }
 });

@@ -7,7 +7,7 @@
  * from the environment, so test/prerequisites.test.ts can run it without a program or as non-root.
  *
  * It also checks the Node.js running the tests against the one the runtime component ships
- * (greengrass/build/node-runtime.ts): CI (EDGE_AGENT_CI, set by .ci/run, or CI, set by hosted
+ * (greengrass/build/node-runtime.ts): CI (EDGE_CI, set by .ci/run, or CI, set by hosted
  * CI services) refuses another major; a developer's run warns with how to get it and goes on,
  * so a machine still on the system's Node 20 can run the tests it can.
  */
@@ -118,7 +118,7 @@ export const REQUIRED_NODE_MAJOR = Number(RUNTIME_NODE_VERSION.split('.')[0]);
 /** True when the environment says this is a CI run (where the wrong Node.js is refused). */
 export function isCi(env: NodeJS.ProcessEnv): boolean {
   const set = (v: string | undefined): boolean => v !== undefined && v !== '' && v !== '0' && v.toLowerCase() !== 'false';
-  return set(env['EDGE_AGENT_CI']) || set(env['CI']);
+  return set(env['EDGE_CI']) || set(env['CI']);
 }
 
 /**
