@@ -1,13 +1,19 @@
 /**
  * The message contract for cloud subscribers, as TypeScript types (the JSON Schemas in
  * schemas/ say the same for other languages; docs/messages.md states the guarantees).
- * Consumers import these from `edge-agent/agent/publish/messages.js`.
+ * Consumers import these from the `edge-agent-contract` package (`npm run pack:contract`), which
+ * ships them without the agent. Everything here comes from agent/results (the ground floor), never
+ * from the outbox, so the package's declarations name no native module.
  */
-import type { DropRecordPayload } from '../outbox/drop-oldest.js';
+import type { CountRecord } from '../results/count-record.js';
+import type { DropRecordPayload } from '../results/drop-record.js';
 import type { EventRecord } from '../results/event-record.js';
 import type { ResultRecord } from '../results/result-record.js';
 
 export type { EventChange, EventRecord, EventType, EndReason, LineCrossings } from '../results/event-record.js';
+export type { CountRecord, LabelCount, LineCount, PartialReason, ZoneCount } from '../results/count-record.js';
+export type { DropReason, DropRecordPayload } from '../results/drop-record.js';
+export type { Box, ClassScore, ClassificationRecord, Detection, DetectionRecord, FrameRef, ModelRef, Point, ResultRecord, StageTiming } from '../results/result-record.js';
 
 /** Version of the envelope layouts below; bumped on any incompatible change. */
 export const MESSAGE_SCHEMA_VERSION = 1 as const;
@@ -31,6 +37,14 @@ export type EventMessage = EventRecord & {
   streamSeq?: number;
 };
 
+/** The counts of one camera and model over one interval (`report.policy: counts`), numbered like results on the same topic (docs/messages.md). */
+export type CountsMessage = CountRecord & {
+  /** Assigned by the outbox at enqueue, shared with results. */
+  seq: number;
+  /** Per-topic sequence, gap-free on each topic. */
+  streamSeq?: number;
+};
+
 /** An intended gap: results dropped on the device by a configured limit, published in their place. */
 export type DropMessage = DropRecordPayload & {
   seq: number;
@@ -44,8 +58,8 @@ export type DropMessage = DropRecordPayload & {
 export interface ResultBatchMessage {
   schemaVersion: typeof MESSAGE_SCHEMA_VERSION;
   kind: 'batch';
-  /** Result, event and drop messages, oldest first. */
-  results: (ResultMessage | EventMessage | DropMessage)[];
+  /** Result, event, counts and drop messages, oldest first. */
+  results: (ResultMessage | EventMessage | CountsMessage | DropMessage)[];
 }
 
 /** The retained status message: `online` on connect, `offline` as the last will or on a clean close. */
@@ -82,4 +96,4 @@ export interface HeartbeatMessage {
 }
 
 /** Any message a subscriber may receive on the agent's topics. */
-export type AgentMessage = ResultMessage | EventMessage | DropMessage | ResultBatchMessage | StatusMessage | HeartbeatMessage;
+export type AgentMessage = ResultMessage | EventMessage | CountsMessage | DropMessage | ResultBatchMessage | StatusMessage | HeartbeatMessage;

@@ -6,7 +6,11 @@
  */
 import { MessageValidator, type MessageKind } from '../../agent/publish/subscriber/message-validator.js';
 
-export type { AgentMessage, DropMessage, HeartbeatMessage, HeartbeatOutbox, ResultBatchMessage, ResultMessage, StatusMessage } from '../../agent/publish/messages.js';
+export type { AgentMessage, CountsMessage, DropMessage, EventMessage, HeartbeatMessage, HeartbeatOutbox, ResultBatchMessage, ResultMessage, StatusMessage } from '../../agent/publish/messages.js';
+export type {
+  Box, ClassScore, ClassificationRecord, CountRecord, Detection, DetectionRecord, DropReason, DropRecordPayload, EndReason, EventChange, EventRecord, EventType,
+  FrameRef, LabelCount, LineCount, LineCrossings, ModelRef, PartialReason, Point, ResultRecord, StageTiming, ZoneCount,
+} from '../../agent/publish/messages.js';
 export { MESSAGE_CONTENT_TYPE, MESSAGE_SCHEMA_VERSION } from '../../agent/publish/messages.js';
 export { MessageValidator, type MessageKind, type Validation } from '../../agent/publish/subscriber/message-validator.js';
 export { DeliveryChecker, type DeliveryReport, type DeviceReport } from '../../agent/publish/subscriber/delivery-checker.js';
@@ -24,7 +28,7 @@ export interface MessageValidation {
 let shared: MessageValidator | undefined;
 
 /**
- * Validates one message of any kind the agent sends (result, drop, batch, status, heartbeat)
+ * Validates one message of any kind the agent sends (result, event, counts, drop, batch, status, heartbeat)
  * against its JSON Schema. Accepts the parsed object or the raw payload (string or Buffer).
  */
 export function validateMessage(message: unknown): MessageValidation {

@@ -5,7 +5,7 @@
  * on `streamSeq`), so following one model's topic never shows the other topics' messages as
  * holes; messages stored before stream seqs existed are checked on the device-wide `seq`.
  */
-import type { DropMessage, EventMessage, ResultBatchMessage, ResultMessage } from '../messages.js';
+import type { CountsMessage, DropMessage, EventMessage, ResultBatchMessage, ResultMessage } from '../messages.js';
 import { MessageValidator, type MessageKind } from './message-validator.js';
 
 /** The account of one stream: one topic of one device, checked on `streamSeq`. */
@@ -55,11 +55,14 @@ export interface DeliveryReport {
   heartbeats: number;
 }
 
-/** What one incoming message contributed: the distinct results and drop records it carried. */
+/** A message numbered by the outbox: a result, an event, counts or a drop record. */
+type NumberedMessage = ResultMessage | EventMessage | CountsMessage | DropMessage;
+
+/** What one incoming message contributed: the distinct results (events and counts included) and drop records it carried. */
 export interface Accepted {
   kind: MessageKind | 'unknown';
   valid: boolean;
-  fresh: (ResultMessage | EventMessage | DropMessage)[];
+  fresh: NumberedMessage[];
 }
 
 /** Seqs seen and excused on one sequence (a stream, or the device seq of messages without streamSeq). */
@@ -117,7 +120,7 @@ export class DeliveryChecker {
       this.heartbeats += 1;
       return { kind: v.kind, valid: true, fresh: [] };
     }
-    const members = v.kind === 'batch' ? (v.message as ResultBatchMessage).results : [v.message as ResultMessage | EventMessage | DropMessage];
+    const members = v.kind === 'batch' ? (v.message as ResultBatchMessage).results : [v.message as NumberedMessage];
     const fresh = members.filter((item) => this.record(topic, item));
     return { kind: v.kind, valid: true, fresh };
   }
@@ -133,7 +136,7 @@ export class DeliveryChecker {
     return this.devices.get(deviceId)?.order ?? [];
   }
 
-  private record(topic: string, item: ResultMessage | EventMessage | DropMessage): boolean {
+  private record(topic: string, item: NumberedMessage): boolean {
     const isDrop = 'type' in item && item.type === 'outbox.drop';
     const declared = typeof item.deviceId === 'string' ? item.deviceId : undefined;
     // Drop records carry a deviceId only when the outbox was configured to add one.

@@ -1,6 +1,6 @@
 /**
  * Validates received messages against the JSON Schemas in ../schemas, after telling the kinds
- * apart by shape: `kind` for envelopes and events, `type: "outbox.drop"` for drop records, neither for a result.
+ * apart by shape: `kind` for envelopes, events and counts, `type: "outbox.drop"` for drop records, neither for a result.
  */
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
@@ -10,10 +10,10 @@ import type { AgentMessage } from '../messages.js';
 // ajv-formats is CommonJS; under NodeNext its default export is the module object.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
 
-const SCHEMA_FILES = ['result-message', 'event-message', 'drop-message', 'result-batch', 'status-message', 'heartbeat-message'] as const;
+const SCHEMA_FILES = ['result-message', 'event-message', 'counts-message', 'drop-message', 'result-batch', 'status-message', 'heartbeat-message'] as const;
 
 /** Which schema a message was checked against. */
-export type MessageKind = 'result' | 'event' | 'drop' | 'batch' | 'status' | 'heartbeat';
+export type MessageKind = 'result' | 'event' | 'counts' | 'drop' | 'batch' | 'status' | 'heartbeat';
 
 /** The outcome of validating one message. */
 export type Validation = { ok: true; kind: MessageKind; message: AgentMessage } | { ok: false; kind: MessageKind | 'unknown'; errors: string[] };
@@ -34,6 +34,7 @@ export class MessageValidator {
     this.validators = {
       result: get('result-message'),
       event: get('event-message'),
+      counts: get('counts-message'),
       drop: get('drop-message'),
       batch: get('result-batch'),
       status: get('status-message'),
@@ -62,5 +63,5 @@ export class MessageValidator {
 function kindOf(value: { kind?: unknown; type?: unknown }): MessageKind | undefined {
   if (value.type === 'outbox.drop') return 'drop';
   if (value.kind === undefined) return 'result';
-  return (['event', 'batch', 'status', 'heartbeat'] as const).find((k) => k === value.kind);
+  return (['event', 'counts', 'batch', 'status', 'heartbeat'] as const).find((k) => k === value.kind);
 }
