@@ -5,7 +5,8 @@
 // So this rebuilds dist/ with `npm run build` when any input is newer than the bundle (an edit is
 // never hidden by a stale dist/), then runs the bundle with those settings in a child process,
 // passes stop signals on and exits with its status. `bin/edge-agent.js` in a checkout still runs
-// the sources through tsx. Usage: npm start [-- run flags], e.g. npm start -- --config my.yaml
+// the sources through tsx. Usage: npm start [-- run flags], e.g. npm start -- --config my.yaml;
+// `npm start -- --exit-when-done` plays each sample image once and exits (docs/cli.md).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -44,12 +45,8 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
   }
   const args = process.argv.slice(2);
   const env = { ...process.env, MALLOC_ARENA_MAX: '2', NODE_OPTIONS: `--max-semi-space-size=2${process.env.NODE_OPTIONS ? ` ${process.env.NODE_OPTIONS}` : ''}` };
-  // The bundle's demo defaults look beside dist/, not beside the checkout: name the checkout's
-  // sample images and model mirror (../shared), unless a configuration or the caller names its own.
-  const ownConfig = args.includes('--config') || args.some((a) => a.startsWith('--config=')) || process.env.EDGE_AGENT_CONFIG !== undefined || existsSync('/etc/edge-agent/config.yaml');
-  const shared = join(root, '..', 'shared');
-  if (!ownConfig && !args.some((a) => a.startsWith('--demo-images')) && existsSync(join(shared, 'images'))) args.push('--demo-images', join(shared, 'images'));
-  if (!ownConfig && env.EDGE_AGENT_MODEL_MIRROR === undefined && env.EDGE_AGENT_MODELS__MIRROR === undefined && existsSync(join(shared, 'models'))) env.EDGE_AGENT_MODEL_MIRROR = join(shared, 'models');
+  // The demo itself (agent/cli/demo-config.ts) finds ../shared beside the package from the bundle
+  // too, fetches its sample images into <data-dir>/demo-images and pulls its model; nothing to add.
   const child = spawn(process.execPath, ['--optimize-for-size', bundle, 'run', ...args], { cwd: process.cwd(), env, stdio: 'inherit' });
   // Ctrl-C reaches the child from the terminal too; a SIGTERM sent to this process alone is passed on.
   for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));

@@ -16,5 +16,7 @@ export const modelErrors = defineErrors({
   EDGE_MODEL_IMPORT_LABELS: { kind: 'model', summary: '`models import` has no labels, or their count disagrees with the class count of the outputs.' },
   EDGE_MODEL_IMPORT_INPUT: { kind: 'model', summary: "`models import` cannot build the input spec: dynamic size without --imgsz, no image input, or preprocessing it cannot infer." },
   EDGE_MODEL_IMPORT_UNSUPPORTED: { kind: 'model', summary: 'ONNX Runtime cannot load the imported model (an opset or operator it does not implement).' },
+  EDGE_MODEL_SAMPLE_IMAGES_UNAVAILABLE: { kind: 'environment', summary: "The demo's sample images are not in its cache and neither the mirror nor any source could supply them; the message lists the URLs and the folder to put them in." },
+  EDGE_MODEL_SAMPLE_IMAGE_MISMATCH: { kind: 'input', summary: "A source sent a sample image whose size or sha256 differs from agent/models/sample-images.json; nothing is cached." },
   EDGE_MODEL_IMPORT_EXISTS: { kind: 'usage', summary: '`models import` was given an id that is already in the store (pass --force to replace it).' },
 });

@@ -1,22 +1,18 @@
 /**
  * The model store: pulled model files under `<modelDir>/<id>/<file>`, each checked against its
- * manifest's sha256 and size. A pull writes to a temporary file in the same directory and renames
- * it into place only after the digest matches, so a crash or a bad download never leaves a
- * partial or wrong file where the agent would load it.
+ * manifest's sha256 and size. A pull goes through verified-download.ts (temporary file, renamed
+ * into place only after the digest matches), so a crash or a bad download never leaves a partial
+ * or wrong file where the agent would load it.
  */
-import { createReadStream, createWriteStream, existsSync, mkdirSync, rmSync, renameSync, openSync, fsyncSync, closeSync } from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
-import { join, dirname } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import { nearestName } from '../errors/schema-errors.js';
 import { AgentError } from '../errors/agent-error.js';
 import { modelErrors } from './errors.js';
 import { digestFile } from './file-digest.js';
 import { bundledManifestDir, loadManifestCatalogue } from './manifest-loader.js';
-import { openRegularFile } from './regular-file.js';
+import { downloadVerified } from './verified-download.js';
 import type { ModelManifest } from './manifest.js';
 
 /** Where the store keeps files and where it may pull them from. */
@@ -152,36 +148,14 @@ export class ModelStore {
   }
 
   private async fetchVerified(m: ModelManifest, source: string, dest: string): Promise<{ sha256: string; bytes: number }> {
-    mkdirSync(dirname(dest), { recursive: true });
-    const temp = `${dest}.part-${process.pid}-${randomBytes(4).toString('hex')}`;
-    const hash = createHash('sha256');
-    let bytes = 0;
-    // Counts and hashes while writing; stops a source that sends more than the manifest says.
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        bytes += chunk.length;
-        if (bytes > m.bytes) {
-          done(modelErrors.EDGE_MODEL_SIZE_MISMATCH(`Expected ${m.bytes} bytes for model "${m.id}" from ${source} but received more; refusing it`, { id: m.id, source }));
-          return;
-        }
-        hash.update(chunk);
-        done(null, chunk);
+    return downloadVerified(source, dest, m, {
+      timeoutMs: this.timeoutMs,
+      what: 'model file',
+      refusals: {
+        tooLarge: (from) => modelErrors.EDGE_MODEL_SIZE_MISMATCH(`Expected ${m.bytes} bytes for model "${m.id}" from ${from} but received more; refusing it`, { id: m.id, source: from }),
+        mismatch: (from, got) => mismatchError(m, from, got),
       },
     });
-    try {
-      await pipeline(await openSource(source, this.timeoutMs), meter, createWriteStream(temp, { flags: 'wx' }));
-      const sha256 = hash.digest('hex');
-      if (bytes !== m.bytes) throw mismatchError(m, source, { sha256, bytes });
-      if (sha256 !== m.sha256) throw mismatchError(m, source, { sha256, bytes });
-      // Durable before visible: flush the bytes, then rename into place.
-      const fd = openSync(temp, 'r');
-      fsyncSync(fd);
-      closeSync(fd);
-      renameSync(temp, dest);
-      return { sha256, bytes };
-    } finally {
-      rmSync(temp, { force: true });
-    }
   }
 }
 
@@ -190,19 +164,6 @@ function mismatchError(m: ModelManifest, where: string, got: { sha256: string; b
     return modelErrors.EDGE_MODEL_SIZE_MISMATCH(`Expected ${m.bytes} bytes for model "${m.id}" but ${where} has ${got.bytes}; the file is truncated or not this model`, { id: m.id, where, expected: m.bytes, actual: got.bytes });
   }
   return modelErrors.EDGE_MODEL_SHA256_MISMATCH(`Expected sha256 ${m.sha256} for model "${m.id}" but ${where} has ${got.sha256}; refusing it (the file is corrupt or a different model)`, { id: m.id, where, expected: m.sha256, actual: got.sha256 });
-}
-
-async function openSource(source: string, timeoutMs: number): Promise<Readable> {
-  if (source.startsWith('http://') || source.startsWith('https://')) {
-    const res = await fetch(source, { signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
-    if (!res.ok || res.body === null) throw new Error(`HTTP ${res.status} ${res.statusText}`);
-    return Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>);
-  }
-  const path = source.startsWith('file://') ? fileURLToPath(source) : source;
-  if (!existsSync(path)) throw new Error('no such file');
-  // A mirror entry that is a link to /dev/zero or a FIFO is refused rather than read without end.
-  const { fd } = openRegularFile(path, 'model file');
-  return createReadStream('', { fd, autoClose: true });
 }
 
 /**

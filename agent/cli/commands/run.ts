@@ -15,7 +15,7 @@ import { watchStopSignals, type StopSignals } from '../stop-signals.js';
 import { MQTT_311_FIX, MQTT_311_WARNING, refusalsUnseen } from '../mqtt311-warning.js';
 import { AgentRuntime } from '../../runtime/agent-runtime.js';
 import { followGreengrassConfiguration } from '../../greengrass/follow-configuration.js';
-import { demoConfig } from '../demo-config.js';
+import { prepareDemo } from '../demo-config.js';
 import { startStatusLine } from '../status-line.js';
 import { action } from '../action.js';
 import { addConfigFlags, commandConfigFile, loadForCommand, type ConfigFlags } from '../load-for-command.js';
@@ -39,7 +39,7 @@ export function registerRunCommand(program: Command): void {
     .option('--profile <id>', 'device profile (default: detected from the board)')
     .option('--health-port <port>', 'health server port (0 picks a free one)')
     .option('--log-level <level>', 'fatal, error, warn, info, debug, trace or silent')
-    .option('--demo-images <dir>', 'images the demo configuration replays (default: ../shared/images beside the package)')
+    .option('--demo-images <dir|url>', 'your own folder of images for the demo to replay, or an http(s) base URL serving the sample images of agent/models/sample-images.json (default: fetched into <data-dir>/demo-images; docs/cli.md)')
     .option('--exit-when-done', 'exit once every files source has played its images (sources set to loop never end)')
     .option('--no-status', 'do not print the status line')
     .addHelpText('after', '\nWithout --config, EDGE_AGENT_CONFIG or /etc/edge-agent/config.yaml the built-in demo runs: the files source over sample images with the person model.\nConfiguration: docs/configuration.md. Stop with Ctrl-C or SIGTERM.')
@@ -83,9 +83,11 @@ async function runWatched(flags: RunFlags, stopSignals: StopSignals): Promise<nu
     logLevel: flags.logLevel as never,
     ...(healthPort === undefined ? {} : { health: { port: healthPort } }),
   };
+  // The demo's sample images and model are fetched (or found in the cache or mirror) first.
+  const demo = useDemo ? await prepareDemo(flags) : undefined;
   const load = (publish: Record<string, unknown> | undefined) =>
     loadForCommand(flags, {
-      document: useDemo ? { values: demoConfig(flags.demoImages), label: 'the built-in demo configuration' } : undefined,
+      document: demo === undefined ? undefined : { values: demo, label: 'the built-in demo configuration' },
       flags: { ...runFlags, ...(publish === undefined ? {} : { publish }) },
     });
   let loaded = load(flags.broker === undefined ? undefined : { transport: 'mqtt', brokerUrl: flags.broker });
