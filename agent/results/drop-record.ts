@@ -2,7 +2,7 @@
  * The payload of a drop record: what the outbox publishes in place of results it dropped on
  * purpose (a configured limit, a lost store). It lives on the ground floor, beside the other
  * published records, so the message contract (publish/messages.ts) can name it without reaching
- * into the outbox, whose types bring better-sqlite3's with them.
+ * into the outbox, whose types bring the native SQLite binding's with them.
  */
 
 /** Why rows were dropped; the keys of `OutboxStatus.droppedByReason`. storeLost: a quarantined store lost them. */
