@@ -17,9 +17,9 @@ const reportSchema = {
   description: 'When a result of this model is kept (stored in the outbox and published).',
   properties: {
     policy: {
-      enum: ['every', 'on-change', 'events'],
+      enum: ['every', 'on-change', 'events', 'counts'],
       default: 'every',
-      description: '`every` keeps every result; `on-change` keeps one when the labels or their counts change, plus a heartbeat record; `events` keeps no per-frame results but one event message when a tracked object starts, enters or leaves a zone, crosses a line, every `heartbeatSeconds` while it lasts, and when it ends (docs/events.md). `events` turns `tracking` on.',
+      description: '`every` keeps every result; `on-change` keeps one when the labels or their counts change, plus a heartbeat record; `events` keeps no per-frame results but one event message when a tracked object starts, enters or leaves a zone, crosses a line, every `heartbeatSeconds` while it lasts, and when it ends (docs/events.md); `counts` keeps no per-frame results but one counts message every `intervalSeconds` with the tracked objects per label and zone, the line crossings and the most seen at once (docs/messages.md). `events` and `counts` turn `tracking` on.',
     },
     heartbeatSeconds: {
       type: 'integer',
@@ -35,6 +35,13 @@ const reportSchema = {
       default: 0,
       description: 'Detections below this score are left out of kept results (applied after `threshold`).',
     },
+    intervalSeconds: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 86400,
+      default: 60,
+      description: 'With `counts`: the length of one counting interval. Intervals are aligned to multiples of it since the Unix epoch (60: on the minute; 86400: midnight UTC), and one counts message is sent per interval, also when nothing was seen.',
+    },
   },
 } as const;
 
@@ -44,7 +51,7 @@ const trackingSchema = {
   default: {},
   description: 'The multi-object tracker of this model on this camera (docs/events.md): detections matched to tracks by IoU with a constant-velocity prediction, confident detections first. Confirmed tracks give detections a `trackId`.',
   properties: {
-    enabled: { type: 'boolean', default: false, description: 'Track objects and add `trackId` to detections; always on with `report.policy: events`.' },
+    enabled: { type: 'boolean', default: false, description: 'Track objects and add `trackId` to detections; always on with `report.policy: events` or `counts`.' },
     minHits: { type: 'integer', minimum: 1, maximum: 100, default: 3, description: 'Inferred frames an object must be matched in before its track is confirmed (gets an id, and an `events` start).' },
     maxMissedFrames: { type: 'integer', minimum: 0, maximum: 1000, default: 5, description: 'A confirmed track with no match in this many inferred frames in a row ends. Frames the gate skipped do not count.' },
     minIou: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.2, description: 'Least overlap (IoU) of a track\'s predicted box and a detection for them to be matched.' },

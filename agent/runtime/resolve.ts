@@ -27,8 +27,8 @@ export interface CameraModelSettings {
   threshold: number;
   /** The labels kept and their own thresholds (`classes`, `classThresholds`). */
   classFilter: ClassFilter;
-  report: { policy: 'every' | 'on-change' | 'events'; heartbeatSeconds: number; minScore: number };
-  /** The tracker (on with `tracking.enabled` or `report.policy: events`). */
+  report: { policy: 'every' | 'on-change' | 'events' | 'counts'; heartbeatSeconds: number; minScore: number; intervalSeconds: number };
+  /** The tracker (on with `tracking.enabled` or `report.policy` `events` or `counts`). */
   tracking: TrackingSettings;
   /** The results topic, rendered. */
   topic: string;
@@ -163,7 +163,7 @@ export function cameraSettingsFor(camera: CameraConfig, config: AgentConfig): Ca
       id: m.id,
       threshold: m.threshold,
       classFilter: { classes: m.classes === undefined ? undefined : [...m.classes], thresholds: m.classThresholds === undefined ? undefined : { ...(m.classThresholds as Readonly<Record<string, number>>) } },
-      report: { policy: m.report.policy, heartbeatSeconds: m.report.heartbeatSeconds, minScore: m.report.minScore },
+      report: { policy: m.report.policy, heartbeatSeconds: m.report.heartbeatSeconds, minScore: m.report.minScore, intervalSeconds: m.report.intervalSeconds },
       tracking: { enabled: m.tracking.enabled, minHits: m.tracking.minHits, maxMissedFrames: m.tracking.maxMissedFrames, minIou: m.tracking.minIou, highScore: m.tracking.highScore },
       topic: renderTopic(config.publish.topics.results, { thingName, modelId: m.id }),
     })),

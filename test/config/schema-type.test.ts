@@ -6,7 +6,7 @@ import { schemaKeys } from '../../agent/config/schema-walk.js';
 
 // Compile-time checks: the derived type follows the schema. `npx tsc` fails if any line is wrong.
 const port: number = null as unknown as AgentConfig['health']['port'];
-const policy: 'every' | 'on-change' | 'events' = null as unknown as CameraConfig['models'][number]['report']['policy'];
+const policy: 'every' | 'on-change' | 'events' | 'counts' = null as unknown as CameraConfig['models'][number]['report']['policy'];
 const maxAge: number | null = null;
 // @ts-expect-error: deviceId has a runtime default, so it is never undefined.
 const noDevice: undefined = null as unknown as AgentConfig['deviceId'];

@@ -60,7 +60,7 @@ function everyKeySet(): Record<string, unknown> {
       changeGate: { enabled: true, mode: i % 2 === 0 ? 'motion' : 'mean', threshold: 0.05, analysisWidth: 200, pixelThreshold: 20, minAreaPixels: 300, trackedIntervalMs: 1500 },
       zones: [{ name: 'right', polygon: [[0.5, 0], [1, 0], [1, 1], [0.5, 1]], labels: ['person'], minDwellSeconds: 2 }],
       lines: [{ name: 'middle', from: [0.5, 0], to: [0.5, 1], labels: ['person'] }],
-      models: [{ id: 'person-yolox-192', threshold: 0.4, report: { policy: i % 2 === 0 ? 'on-change' : 'events', heartbeatSeconds: 30, minScore: 0.2 }, tracking: { enabled: true, minHits: 2, maxMissedFrames: 4, minIou: 0.3, highScore: 0.6 } }],
+      models: [{ id: 'person-yolox-192', threshold: 0.4, report: { policy: i % 2 === 0 ? 'on-change' : 'events', heartbeatSeconds: 30, minScore: 0.2, intervalSeconds: 15 }, tracking: { enabled: true, minHits: 2, maxMissedFrames: 4, minIou: 0.3, highScore: 0.6 } }],
     })),
     models: { dir: '/tmp/models', mirror: '/tmp/mirror', variantPreference: ['int8-qdq', 'none'] },
     inference: {
@@ -114,4 +114,5 @@ t.test('resolved values follow the configuration', async (t) => {
   t.same(r.cameras[0]?.scene.lines[0], { name: 'middle', from: [0.5, 0], to: [0.5, 1], labels: ['person'] });
   t.same(r.cameras[1]?.models[0]?.tracking, { enabled: true, minHits: 2, maxMissedFrames: 4, minIou: 0.3, highScore: 0.6 });
   t.equal(r.cameras[1]?.models[0]?.report.policy, 'events');
+  t.equal(r.cameras[1]?.models[0]?.report.intervalSeconds, 15);
 });
