@@ -153,7 +153,7 @@ export function scoreEvents(sequence: GroundTruthSequence, events: readonly Even
     for (const id of tracks) {
       for (const e of byTrack.get(id) ?? []) {
         if (e.type === 'start') for (const zone of e.zones) reported.push({ type: 'zone-entered', zone });
-        for (const c of e.changes ?? []) if (c.type !== 'periodic') reported.push(c as ExpectedChange);
+        for (const c of e.changes ?? []) if (c.type !== 'periodic') reported.push(c);
       }
     }
     const expected = sequence.expected.get(person) ?? [];
