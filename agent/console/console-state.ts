@@ -9,6 +9,7 @@ import type { Readiness } from '../health/readiness.js';
 import { withoutUrlCredentials } from '../support/redact.js';
 import type { FrameBoard, PictureState } from './board.js';
 import type { RecentWarning, RecentWarnings } from './recent-warnings.js';
+import type { LineView, ZoneView } from './scene-view.js';
 import type { ConsoleSources, ModelInUse } from './sources.js';
 
 /** One camera in the state. */
@@ -25,6 +26,10 @@ export interface CameraState {
   gate: { enabled: boolean; lastFrame: 'passed' | 'skipped' | null };
   /** The newest drawn picture; null before a viewer asked for one. */
   picture: PictureState | null;
+  /** The camera's zones as configured now (normalized coordinates), with the objects in each on the drawn frame (null with no picture). */
+  zones: (ZoneView & { objects: number | null })[];
+  /** The camera's lines as configured now; `forward` crossings go to the side `to - from` turned a quarter turn counter-clockwise points to. */
+  lines: LineView[];
 }
 
 /** The whole state the console shows. */
@@ -94,6 +99,7 @@ export class StateSampler {
         const s = c.stats();
         const src = c.sourceStats();
         const picture = this.board.picture(c.name)?.state ?? null;
+        const scene = this.board.sceneOf(c.name);
         return {
           name: c.name,
           sourceState: src.state,
@@ -105,6 +111,8 @@ export class StateSampler {
           resultsKept: s.resultsKept,
           gate: { enabled: c.gate !== undefined, lastFrame: c.gate === undefined ? null : (picture?.gate ?? null) },
           picture,
+          zones: scene.zones.map((z) => ({ ...z, objects: picture?.occupancy[z.name] ?? null })),
+          lines: [...scene.lines],
         };
       }),
       outbox: {

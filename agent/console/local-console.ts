@@ -105,13 +105,14 @@ export class LocalConsole {
     }
     const m = /^\/api\/cameras\/([^/]+)\/latest\.jpg$/.exec(path);
     if (m !== null) {
-      await this.latestJpeg(res, decodeURIComponent(m[1] as string));
+      await this.latestJpeg(res, decodeURIComponent(m[1] as string), new URL(req.url ?? '/', 'http://localhost').searchParams.get('scene') !== '0');
       return;
     }
     send(res, 404, 'text/plain; charset=utf-8', 'not found; the console answers /, /api/state, /api/events and /api/cameras/<name>/latest.jpg\n');
   }
 
-  private async latestJpeg(res: ServerResponse, camera: string): Promise<void> {
+  /** The newest picture; with `scene`, the zones and lines drawn in too (the page asks without: it draws them itself). */
+  private async latestJpeg(res: ServerResponse, camera: string, scene: boolean): Promise<void> {
     const known = this.sampler.cameraNames();
     if (!known.includes(camera)) {
       send(res, 404, 'text/plain; charset=utf-8', `no camera ${JSON.stringify(camera.slice(0, 100))}; cameras: ${known.join(', ')}\n`);
@@ -120,7 +121,7 @@ export class LocalConsole {
     this.touch();
     // With nobody watching there is no picture yet: the tap is on now, so wait a few intervals for one.
     for (let i = 0; i < 5 && this.board.picture(camera) === undefined; i++) await this.board.nextRefresh(2 * this.o.frameIntervalMs);
-    const picture = this.board.picture(camera);
+    const picture = scene ? await this.board.pictureWithScene(camera) : this.board.picture(camera);
     if (picture === undefined) {
       res.setHeader('retry-after', String(Math.ceil(this.o.frameIntervalMs / 1000)));
       send(res, 503, 'text/plain; charset=utf-8', `camera ${camera} has delivered no frame the console could draw yet; try again shortly\n`);

@@ -18,12 +18,14 @@ import { StateSampler } from './console-state.js';
 import { LocalConsole } from './local-console.js';
 import { RecentWarnings } from './recent-warnings.js';
 import type { ConsoleSettings } from './settings.js';
+import { NO_SCENE, sceneOf, type SceneConfig } from './scene-view.js';
 import type { ConsoleCamera, ConsoleSources } from './sources.js';
 import { readOrCreateToken } from './token.js';
 
 /** The parts of the running agent the console reads (AgentRuntime has them all). */
 export interface ConsoleRuntimeView {
-  readonly config: { readonly deviceId: string };
+  /** The configuration in force (it changes on a live reconfiguration): the device id, and each camera's zones and lines. */
+  readonly config: { readonly deviceId: string; readonly cameras: readonly SceneConfig[] };
   readonly cameras: readonly ConsoleCamera[];
   readonly outbox: Pick<Outbox, 'status'>;
   readonly publishing: { readonly publisher: Publisher; readonly drainer: Drainer } | undefined;
@@ -88,6 +90,10 @@ export function createConsole(settings: ConsoleSettings): AgentConsole {
         return;
       }
       if (tokenError !== undefined) logger.warn({ err: tokenError }, 'console token could not be made or read; the console on loopback needs none');
+      board.sceneOf = (camera) => {
+        const configured = runtime.config.cameras.find((c) => c.name === camera);
+        return configured === undefined ? NO_SCENE : sceneOf(configured);
+      };
       const sampler = new StateSampler(runtimeSources(runtime), board, warnings, settings.frameIntervalMs);
       local = new LocalConsole(board, sampler, { frameIntervalMs: settings.frameIntervalMs, maxViewers: settings.maxViewers, token: tokenRequired(host) ? token : undefined, logger });
       const routes = local.handle.bind(local);

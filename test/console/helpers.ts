@@ -16,8 +16,15 @@ import { sharedModels } from '../helpers/shared.js';
 /** Where Debian's chromium package puts the browser. */
 export const chromiumPath = '/usr/bin/chromium';
 
-/** Starts an agent with `cameras` (name and files path) and `extra` top-level keys; stopped at teardown. */
-export async function startAgent(t: Test, cameras: { name: string; path: string }[], extra: Record<string, unknown> = {}): Promise<{ rt: AgentRuntime; dataDir: string }> {
+/** A camera of the test agent: its name, the files source's path, and keys of its own (zones, lines, models). */
+export interface TestCamera {
+  name: string;
+  path: string;
+  keys?: Record<string, unknown>;
+}
+
+/** Starts an agent with `cameras` and `extra` top-level keys; stopped at teardown. */
+export async function startAgent(t: Test, cameras: TestCamera[], extra: Record<string, unknown> = {}): Promise<{ rt: AgentRuntime; dataDir: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'edge-console-'));
   const started: { rt?: AgentRuntime } = {};
   t.teardown(async () => {
@@ -29,7 +36,7 @@ export async function startAgent(t: Test, cameras: { name: string; path: string 
     dataDir,
     models: { mirror: sharedModels },
     health: { port: 0 },
-    cameras: cameras.map((c) => ({ name: c.name, source: { type: 'files', path: c.path, fps: 4, loop: true }, targetFps: 4, models: [{ id: 'person-yolox-192', threshold: 0.5 }] })),
+    cameras: cameras.map((c) => ({ name: c.name, source: { type: 'files', path: c.path, fps: 4, loop: true }, targetFps: 4, models: [{ id: 'person-yolox-192', threshold: 0.5 }], ...c.keys })),
     ...extra,
   };
   const loaded = loadConfig({ document: { values, label: 'console test' }, env: {} });
@@ -37,14 +44,15 @@ export async function startAgent(t: Test, cameras: { name: string; path: string 
   return { rt: started.rt, dataDir };
 }
 
-/** Headless chromium with a fresh profile; closed at teardown. */
-export async function openBrowser(t: Test): Promise<BrowserContext> {
+/** Headless chromium with a fresh profile; closed at teardown. `phone`: a 390 px touch screen, so taps are real touch events. */
+export async function openBrowser(t: Test, phone = false): Promise<BrowserContext> {
   const profile = mkdtempSync(join(tmpdir(), 'edge-console-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: chromiumPath,
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    viewport: { width: 1100, height: 900 },
+    viewport: phone ? { width: 390, height: 844 } : { width: 1100, height: 900 },
+    ...(phone ? { hasTouch: true, isMobile: true, deviceScaleFactor: 2 } : {}),
   });
   t.teardown(async () => {
     await context.close();
