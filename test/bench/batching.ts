@@ -13,7 +13,7 @@
  *   runner included). The offered rate is a factor of the batch-1 capacity measured first.
  * Cases alternate within a round and rounds repeat; ratios are taken within a round, and the load
  * average is printed with each figure.
- * Run alone: node --import tsx test/bench/batching.ts [rounds] [secondsPerCase]
+ * Run alone: node --import tsx test/bench/batching.ts [rounds] [secondsPerCase] [saturated,cameras] [threads,...] [loads,...]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -28,6 +28,10 @@ import { makeFrames } from './frames.js';
 import { quantile, row } from './stats.js';
 
 const MODELS = ['person-yolox-192', 'face-yunet-2023mar'] as const;
+const cpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 /** One measured case of one round. */
 export interface BatchingCase {
@@ -43,6 +47,8 @@ export interface BatchingCase {
   framesPerSecond: number;
   p95Ms: number;
   meanBatch: number;
+  /** Process CPU (every thread, user + system) per frame: less hit by other processes than wall time. */
+  cpuMsPerFrame: number;
   loadAverage: number;
 }
 
@@ -76,27 +82,30 @@ async function runBatch(session: InferenceSession, inputName: string, input: Ten
   return touched;
 }
 
-async function saturated(ort: Ort, m: Loaded, threads: number, graph: 'fixed' | 'dynamic', batch: number, seconds: number): Promise<{ fps: number; p95: number }> {
+async function saturated(ort: Ort, m: Loaded, threads: number, graph: 'fixed' | 'dynamic', batch: number, seconds: number): Promise<{ fps: number; p95: number; cpuMsPerFrame: number }> {
   const r = await interleaved(ort, m, threads, [[graph, batch]], seconds);
-  return r[0] as { fps: number; p95: number };
+  return r[0] as { fps: number; p95: number; cpuMsPerFrame: number };
 }
 
 /** The modes run in turn, one call each, until `seconds` pass per mode: noise hits them alike. */
-async function interleaved(ort: Ort, m: Loaded, threads: number, modes: readonly (readonly ['fixed' | 'dynamic', number])[], seconds: number): Promise<{ fps: number; p95: number }[]> {
+async function interleaved(ort: Ort, m: Loaded, threads: number, modes: readonly (readonly ['fixed' | 'dynamic', number])[], seconds: number): Promise<{ fps: number; p95: number; cpuMsPerFrame: number }[]> {
   const runs = modes.map(() => [] as number[]);
+  const cpu = modes.map(() => 0);
   const t0 = performance.now();
   for (let i = 0; performance.now() - t0 < seconds * 1000 * modes.length || (runs[0]?.length ?? 0) < 4; i++) {
     for (const [k, [graph, batch]] of modes.entries()) {
       const session = m.sessions.get(`${graph}-${threads}`) as InferenceSession;
       const input = batchTensor(ort, m, batch, i * batch);
+      const c0 = cpuMs();
       const s = performance.now();
       await runBatch(session, m.manifest.input.name, input);
       runs[k]?.push(performance.now() - s);
+      cpu[k] = (cpu[k] ?? 0) + cpuMs() - c0;
     }
   }
   return modes.map(([, batch], k) => {
     const r = runs[k] as number[];
-    return { fps: (batch * r.length) / (r.reduce((a, b) => a + b, 0) / 1000), p95: quantile(r, 0.95) };
+    return { fps: (batch * r.length) / (r.reduce((a, b) => a + b, 0) / 1000), p95: quantile(r, 0.95), cpuMsPerFrame: (cpu[k] ?? 0) / (batch * r.length) };
   });
 }
 
@@ -105,7 +114,7 @@ async function interleaved(ort: Ort, m: Loaded, threads: number, modes: readonly
  * of the batch-dynamic graph when the runner is free, otherwise frames go one at a time through
  * the original graph in arrival order.
  */
-async function simulate(ort: Ort, m: Loaded, threads: number, cameras: number, fpsEach: number, adaptive: boolean, seconds: number): Promise<{ fps: number; p95: number; meanBatch: number }> {
+async function simulate(ort: Ort, m: Loaded, threads: number, cameras: number, fpsEach: number, adaptive: boolean, seconds: number): Promise<{ fps: number; p95: number; meanBatch: number; cpuMsPerFrame: number }> {
   const session = m.sessions.get(`${adaptive ? 'dynamic' : 'fixed'}-${threads}`) as InferenceSession;
   const waiting: { camera: number; capturedAt: number }[] = [];
   const busy = new Array<boolean>(cameras).fill(false);
@@ -115,6 +124,7 @@ async function simulate(ort: Ort, m: Loaded, threads: number, cameras: number, f
   let stopped = false;
   let served = 0;
   let failure: Error | undefined;
+  const c0 = cpuMs();
   const t0 = performance.now();
   const pump = async (): Promise<void> => {
     running = true;
@@ -150,10 +160,11 @@ async function simulate(ort: Ort, m: Loaded, threads: number, cameras: number, f
   stopped = true;
   const elapsed = (performance.now() - t0) / 1000;
   const servedInWindow = served;
+  const cpuInWindow = cpuMs() - c0;
   for (const t of timers) clearInterval(t);
   while (running) await new Promise((r) => setTimeout(r, 5));
   if (failure !== undefined) throw failure;
-  return { fps: servedInWindow / elapsed, p95: quantile(latencies, 0.95), meanBatch: batches.reduce((a, b) => a + b, 0) / Math.max(1, batches.length) };
+  return { fps: servedInWindow / elapsed, p95: quantile(latencies, 0.95), meanBatch: batches.reduce((a, b) => a + b, 0) / Math.max(1, batches.length), cpuMsPerFrame: cpuInWindow / Math.max(1, servedInWindow) };
 }
 
 async function load(ort: Ort, modelId: string, threads: readonly number[], dir: string): Promise<Loaded> {
@@ -184,6 +195,9 @@ export interface BatchingBenchOptions {
   threads?: readonly number[];
   cameraCounts?: readonly number[];
   loads?: readonly number[];
+  /** Which kinds of case to run (both by default). */
+  kinds?: readonly BatchingCase['kind'][];
+  models?: readonly string[];
 }
 
 /** Runs every case, alternating, and returns the rows of every round. */
@@ -193,12 +207,13 @@ export async function runBatchingBench(options: BatchingBenchOptions = {}): Prom
   const threads = options.threads ?? [1, 0];
   const cameraCounts = options.cameraCounts ?? [2, 4];
   const loads = options.loads ?? [0.7, 1.5];
+  const kinds = options.kinds ?? ['saturated', 'cameras'];
   const ort = await loadOrt();
   const dir = mkdtempSync(join(tmpdir(), 'edge-bench-batching-'));
   const rows: BatchingCase[] = [];
   try {
     const models = new Map<string, Loaded>();
-    for (const id of MODELS) models.set(id, await load(ort, id, threads, dir));
+    for (const id of options.models ?? MODELS) models.set(id, await load(ort, id, threads, dir));
     // Warm every session, then measure the batch-1 capacity the camera rates are set from.
     for (const [, m] of models) {
       for (const t of threads) {
@@ -212,16 +227,16 @@ export async function runBatchingBench(options: BatchingBenchOptions = {}): Prom
     for (const [id, m] of models) {
       for (const t of threads) {
         const modes = [['fixed', 1], ['dynamic', 1], ['dynamic', 2], ['dynamic', 4]] as const;
-        cases.push(async () => {
+        if (kinds.includes('saturated')) cases.push(async () => {
           const r = await interleaved(ort, m, t, modes, seconds);
-          return modes.map(([g, b], k) => ({ model: id, threads: t, kind: 'saturated' as const, mode: `${g}-b${b}`, cameras: 0, load: 0, framesPerSecond: r[k]?.fps ?? NaN, p95Ms: r[k]?.p95 ?? NaN, meanBatch: b }));
+          return modes.map(([g, b], k) => ({ model: id, threads: t, kind: 'saturated' as const, mode: `${g}-b${b}`, cameras: 0, load: 0, framesPerSecond: r[k]?.fps ?? NaN, p95Ms: r[k]?.p95 ?? NaN, meanBatch: b, cpuMsPerFrame: r[k]?.cpuMsPerFrame ?? NaN }));
         });
-        for (const n of cameraCounts) {
+        for (const n of kinds.includes('cameras') ? cameraCounts : []) {
           for (const l of loads) {
             for (const adaptive of [false, true]) {
               cases.push(async () => {
                 const r = await simulate(ort, m, t, n, (l * (m.capacity.get(t) as number)) / n, adaptive, seconds);
-                return [{ model: id, threads: t, kind: 'cameras' as const, mode: adaptive ? 'adaptive' : 'single', cameras: n, load: l, framesPerSecond: r.fps, p95Ms: r.p95, meanBatch: r.meanBatch }];
+                return [{ model: id, threads: t, kind: 'cameras' as const, mode: adaptive ? 'adaptive' : 'single', cameras: n, load: l, framesPerSecond: r.fps, p95Ms: r.p95, meanBatch: r.meanBatch, cpuMsPerFrame: r.cpuMsPerFrame }];
               });
             }
           }
@@ -253,25 +268,29 @@ export function formatBatchingBench(rows: readonly BatchingCase[]): string {
   const baseOf = (r: BatchingCase) => rows.find((b) => b.round === r.round && b.model === r.model && b.threads === r.threads && b.kind === r.kind && b.cameras === r.cameras && b.load === r.load && b.mode === (r.kind === 'saturated' ? 'fixed-b1' : 'single'));
   const groups = new Map<string, BatchingCase[]>();
   for (const r of rows) groups.set(key(r), [...(groups.get(key(r)) ?? []), r]);
-  const w = [20, 7, 10, 8, 5, 11, 9, 9, 10, 10, 7];
-  const lines = [row(['model', 'threads', 'case', 'cameras', 'load', 'mode', 'frames/s', 'p95 ms', 'fps ratio', 'p95 ratio', 'load', 'batch'], [...w, 6])];
+  const w = [20, 7, 10, 8, 5, 11, 9, 9, 10, 10, 10, 10, 7, 6];
+  const lines = [row(['model', 'threads', 'case', 'cameras', 'load', 'mode', 'frames/s', 'p95 ms', 'cpu ms/f', 'fps ratio', 'p95 ratio', 'cpu ratio', 'load', 'batch'], w)];
   for (const g of groups.values()) {
     const r0 = g[0] as BatchingCase;
     const fpsRatios = g.map((r) => r.framesPerSecond / (baseOf(r)?.framesPerSecond ?? NaN));
     const p95Ratios = g.map((r) => r.p95Ms / (baseOf(r)?.p95Ms ?? NaN));
+    const cpuRatios = g.map((r) => r.cpuMsPerFrame / (baseOf(r)?.cpuMsPerFrame ?? NaN));
     lines.push(row([
       r0.model.slice(0, 20), String(r0.threads), r0.kind, String(r0.cameras || '-'), r0.load ? r0.load.toFixed(1) : '-', r0.mode,
-      median(g.map((r) => r.framesPerSecond)).toFixed(1), median(g.map((r) => r.p95Ms)).toFixed(1),
-      `${median(fpsRatios).toFixed(3)}`, `${median(p95Ratios).toFixed(3)}`, median(g.map((r) => r.loadAverage)).toFixed(1), median(g.map((r) => r.meanBatch)).toFixed(2),
-    ], [...w, 6]));
+      median(g.map((r) => r.framesPerSecond)).toFixed(1), median(g.map((r) => r.p95Ms)).toFixed(1), median(g.map((r) => r.cpuMsPerFrame)).toFixed(1),
+      median(fpsRatios).toFixed(3), median(p95Ratios).toFixed(3), median(cpuRatios).toFixed(3), median(g.map((r) => r.loadAverage)).toFixed(1), median(g.map((r) => r.meanBatch)).toFixed(2),
+    ], w));
   }
-  lines.push('ratios: per round against the same round\'s baseline (fixed-b1 / single), then the median over rounds; fps ratio > 1 and p95 ratio < 1 favour batching');
+  lines.push('ratios: per round against the same round\'s baseline (fixed-b1 / single), then the median over rounds; fps ratio > 1, p95 and cpu ratios < 1 favour batching; cpu ms/f is the whole process\'s CPU per frame (all threads)');
   return lines.join('\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const rounds = process.argv[2] ? Number(process.argv[2]) : undefined;
   const seconds = process.argv[3] ? Number(process.argv[3]) : undefined;
+  const kinds = process.argv[4] ? (process.argv[4].split(',') as BatchingCase['kind'][]) : undefined;
+  const threads = process.argv[5] ? process.argv[5].split(',').map(Number) : undefined;
+  const loads = process.argv[6] ? process.argv[6].split(',').map(Number) : undefined;
   console.log(`batching across cameras, ${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(formatBatchingBench(await runBatchingBench({ ...(rounds === undefined ? {} : { rounds }), ...(seconds === undefined ? {} : { secondsPerCase: seconds }) })));
+  console.log(formatBatchingBench(await runBatchingBench({ ...(rounds === undefined ? {} : { rounds }), ...(seconds === undefined ? {} : { secondsPerCase: seconds }), ...(kinds === undefined ? {} : { kinds }), ...(threads === undefined ? {} : { threads }), ...(loads === undefined ? {} : { loads }) })));
 }
