@@ -16,7 +16,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, cpSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import type { NodeDistribution } from './node-runtime.js';
 
@@ -80,10 +80,28 @@ function hostArch(): TargetArch | undefined {
   return process.arch === 'arm64' || process.arch === 'x64' ? process.arch : undefined;
 }
 
+/**
+ * The folder of the npm on PATH, its symlink resolved (/usr/bin/npm -> /usr/lib/node_modules/npm).
+ * npm need not sit beside the node running the build: .ci/use-node puts a node-linux-<arch> node,
+ * which has no npm, first on PATH, and `npm root -g` then answers that node's prefix.
+ */
+function npmOnPath(): string | undefined {
+  for (const dir of (process.env['PATH'] ?? '').split(':')) {
+    const npm = join(dir, 'npm');
+    if (dir !== '' && existsSync(npm)) return join(dirname(realpathSync(npm)), '..');
+  }
+  return undefined;
+}
+
 /** npm's bundled node-gyp, so the build needs no global install. */
 function nodeGypPath(): string {
   const npmCli = spawnSync('npm', ['root', '-g'], { encoding: 'utf8' }).stdout.trim();
-  const candidates = [join(npmCli, 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'), join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')];
+  const npmDir = npmOnPath();
+  const candidates = [
+    ...(npmDir === undefined ? [] : [join(npmDir, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')]),
+    join(npmCli, 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+    join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+  ];
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new Error(`node-gyp not found (looked in ${candidates.join(', ')}); install it with \`npm install -g node-gyp\``);
   return found;
