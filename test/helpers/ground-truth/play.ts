@@ -9,15 +9,16 @@ import type { Frame } from '../../../agent/capture/frame.js';
 import type { FrameGate, GateDecision } from '../../../agent/pipeline/change-gate.js';
 import { createGate } from '../../../agent/pipeline/create-gate.js';
 import type { ModelRunner } from '../../../agent/pipeline/model-runner.js';
-import { ReportPolicy } from '../../../agent/pipeline/report-policy.js';
+import { ReportPolicy, type ReportOutcome } from '../../../agent/pipeline/report-policy.js';
 import { decodeThreshold, keepClasses } from '../../../agent/postprocess/class-filter.js';
+import type { CountRecord } from '../../../agent/results/count-record.js';
 import type { EventRecord } from '../../../agent/results/event-record.js';
 import type { DetectionRecord, ResultRecord } from '../../../agent/results/result-record.js';
 import type { CameraSettings } from '../../../agent/runtime/resolve.js';
 import type { GroundTruthSequence } from './sequence.js';
 
 /** A message a policy kept: a result, an event, or a count record. */
-export type KeptMessage = ResultRecord | EventRecord | { kind: string };
+export type KeptMessage = ResultRecord | EventRecord | CountRecord;
 
 /** One camera as played: its gate and its one model's policy. */
 export interface Lane {
@@ -68,9 +69,8 @@ export class InferenceCache {
   }
 }
 
-function keptOf(outcome: unknown): KeptMessage[] {
-  const o = outcome as { record?: ResultRecord; events?: EventRecord[]; counts?: { kind: string }[] };
-  return [...(o.record === undefined ? [] : [o.record]), ...(o.events ?? []), ...(o.counts ?? [])];
+function keptOf(o: ReportOutcome): KeptMessage[] {
+  return [...(o.record === undefined ? [] : [o.record]), ...o.events, ...o.counts];
 }
 
 /** Plays `sequence` through every lane. */
@@ -90,11 +90,10 @@ export async function play(sequence: GroundTruthSequence, lanes: readonly Lane[]
       const decision = lane.gate === undefined ? undefined : await lane.gate.check(image, { nowMs, trackedObjects: lane.policy.trackedObjects });
       p.decisions.push(decision);
       if (decision !== undefined && !decision.pass) {
-        // Called as camera-loop.ts calls it; a policy that wants the time (counts) may take it.
-        const skipped: (nowMs?: number) => void = lane.policy.skipped.bind(lane.policy);
-        skipped(nowMs);
+        lane.policy.skipped(nowMs);
         p.records.push(undefined);
-        p.kept.push([]);
+        // The camera loop asks for due count records on a timer, frames or not.
+        p.kept.push(lane.policy.dueCounts(nowMs));
         continue;
       }
       const record = await cache.infer(sequence, i, frame, lane.settings);
@@ -106,7 +105,7 @@ export async function play(sequence: GroundTruthSequence, lanes: readonly Lane[]
   for (const lane of lanes) {
     const p = out.get(lane.name) as LanePlay;
     const last = p.kept[p.kept.length - 1];
-    last?.push(...(lane.policy.close(endMs) as KeptMessage[]));
+    last?.push(...lane.policy.close(endMs), ...lane.policy.dueCounts(endMs));
   }
   return out;
 }
@@ -118,5 +117,5 @@ export function keptRecords(play: LanePlay): (DetectionRecord | undefined)[] {
 
 /** The events among `kept`, in order. */
 export function eventsOf(play: LanePlay): EventRecord[] {
-  return play.kept.flat().filter((k): k is EventRecord => (k as { kind?: string }).kind === 'event');
+  return play.kept.flat().filter((k): k is EventRecord => 'kind' in k && k.kind === 'event');
 }
