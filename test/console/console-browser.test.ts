@@ -3,18 +3,19 @@
  * and the page must show each camera's frame with the person model's box drawn on it, update
  * without a reload, agree with /api/state, and serve latest.jpg as a JPEG with the overlay. A
  * screenshot is written to a temporary folder (it shows a shared image, so it never goes into
- * the repository); its path is printed. A second one, with ffmpeg's synthetic test pattern as
- * the camera, is the picture in docs/console.md.
+ * the repository); its path is printed. A second one, with a synthetic walk (SVG figures in an
+ * SVG room, test/console/docs-pictures.ts) as the camera, zones, a line and the tracker on, is
+ * the picture in docs/console.md.
  */
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { ConsoleState } from '../../agent/console/console-state.js';
 import { colourFor } from '../../agent/console/overlay.js';
 import { sharedImage, sharedImages } from '../helpers/shared.js';
+import { pictureSceneConfig, syntheticFrames } from './docs-pictures.js';
 import { chromiumPath, openBrowser, pictureShown, startAgent, until } from './helpers.js';
 
 type Rgb = [number, number, number];
@@ -131,22 +132,28 @@ t.test('the page shows each camera with its detections, live, and agrees with th
   t.comment(`screenshot: ${join(dir, 'console.png')}`);
 });
 
-t.test('a screenshot for docs/console.md, with ffmpeg\'s synthetic test pattern as the camera', { skip: existsSync(chromiumPath) ? false : `${chromiumPath} missing` }, async (t) => {
-  // Frames of ffmpeg's lavfi testsrc2 (no shared image in them, so the picture may be committed).
-  const frames = mkdtempSync(join(tmpdir(), 'edge-console-testsrc-'));
+t.test('a screenshot for docs/console.md, with a synthetic walk as the camera', { skip: existsSync(chromiumPath) ? false : `${chromiumPath} missing` }, async (t) => {
+  // Frames drawn from SVG (no shared image in them, so the picture may be committed).
+  const frames = mkdtempSync(join(tmpdir(), 'edge-console-walk-'));
   t.teardown(() => rmSync(frames, { recursive: true, force: true }));
-  const ffmpeg = spawnSync('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=2', '-frames:v', '8', '-q:v', '4', join(frames, '%03d.jpg')]);
-  t.equal(ffmpeg.status, 0, `ffmpeg made the test pattern ${ffmpeg.stderr.toString()}`);
-  const { rt } = await startAgent(t, [{ name: 'test-pattern', path: frames }], { deviceId: 'pi-entrance' });
+  (await syntheticFrames(24)).forEach((jpeg, i) => writeFileSync(join(frames, `${String(i).padStart(3, '0')}.jpg`), jpeg));
+  const camera = { ...pictureSceneConfig(), models: [{ id: 'person-yolox-192', threshold: 0.5, tracking: { enabled: true } }] };
+  const { rt } = await startAgent(t, [{ name: 'warehouse', path: frames, keys: camera }], { deviceId: 'pi-entrance' });
   const context = await openBrowser(t);
   const page = await context.newPage();
-  await page.setViewportSize({ width: 900, height: 700 });
+  await page.setViewportSize({ width: 900, height: 760 });
   await page.goto(`${rt.console?.url ?? ''}/`);
-  const shown = await page.waitForFunction(pictureShown('test-pattern'), undefined, { timeout: 60_000 }).then(() => true, () => false);
-  t.ok(shown, 'the test pattern is shown');
-  t.ok(await until(async () => /frames\/s\s+\d/.test(await page.locator('section[data-camera="test-pattern"]').innerText())), 'with a frame rate');
+  const shown = await page.waitForFunction(pictureShown('warehouse'), undefined, { timeout: 60_000 }).then(() => true, () => false);
+  t.ok(shown, 'the walk is shown');
+  const card = page.locator('section[data-camera="warehouse"]');
+  t.ok(await until(async () => /frames\/s\s+\d/.test(await card.innerText())), 'with a frame rate');
+  t.ok(await until(async () => (await card.locator('ul').innerText()).split('person').length - 1 >= 2), 'the figures are found by the person model');
+  t.ok(await page.evaluate<boolean>(`!!document.querySelector('section[data-camera="warehouse"] g[data-zone="loading-bay"]') && !!document.querySelector('section[data-camera="warehouse"] g[data-line="entrance"]')`), 'the zones and the line are drawn');
+  // Track ids show once the tracker confirmed the figures (and the camera loop hands the tracked result over).
+  const ids = await until(async () => /#\w{4}/.test(await card.locator('ul').innerText()), 30_000);
+  t.comment(ids ? 'track ids shown' : 'no track ids shown');
   const dir = mkdtempSync(join(tmpdir(), 'edge-console-shot-'));
-  const path = join(dir, 'console-test-pattern.png');
+  const path = join(dir, 'console-walk.png');
   await page.screenshot({ path, fullPage: true });
   t.comment(`screenshot (safe to commit as docs/console.png): ${path}`);
 });

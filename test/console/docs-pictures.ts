@@ -26,6 +26,14 @@ export const PICTURE_SCENE: SceneView = {
   lines: [{ name: 'entrance', from: [0.42, 0.5], to: [0.42, 0.98], labels: null }],
 };
 
+/** PICTURE_SCENE in the configuration's shape (`cameras[].zones` and `lines`), for an agent that plays the walk. */
+export function pictureSceneConfig(): { zones: Record<string, unknown>[]; lines: Record<string, unknown>[] } {
+  return {
+    zones: PICTURE_SCENE.zones.map((z) => ({ name: z.name, polygon: z.polygon, ...(z.labels === null ? {} : { labels: z.labels }) })),
+    lines: PICTURE_SCENE.lines.map((l) => ({ name: l.name, from: l.from, to: l.to })),
+  };
+}
+
 /** Frames the figures walk for; the picture is the last one. */
 const FRAMES = 24;
 
@@ -75,6 +83,21 @@ function roomSvg(figures: string): string {
   );
 }
 
+/** Frame `i` of `frames`: the figures' boxes (source pixels) and the room with them in it, as SVG. */
+function walkFrame(i: number, frames: number): { boxes: Box[]; svg: string } {
+  const f = i / (frames - 1);
+  const boxes = FIGURES.map((fig) => boxOf(fig.at(f), fig.height));
+  const figures = FIGURES.map((fig, k) => figureSvg(boxes[k] as Box, fig.colour, k === 2 ? 0.4 : i % 2 === 0 ? 1.1 : 0.6)).join('');
+  return { boxes, svg: roomSvg(figures) };
+}
+
+/** The walk as `frames` JPEG files' bytes, with nothing drawn on them: a synthetic camera for the console's screenshot. */
+export async function syntheticFrames(frames: number): Promise<Buffer[]> {
+  const out: Buffer[] = [];
+  for (let i = 0; i < frames; i++) out.push(await sharp(Buffer.from(walkFrame(i, frames).svg)).jpeg({ quality: 90 }).toBuffer());
+  return out;
+}
+
 /** The picture: the last frame of the walk with the overlay, as PNG bytes. */
 export async function renderEventsPicture(): Promise<Buffer> {
   let n = 0;
@@ -82,10 +105,10 @@ export async function renderEventsPicture(): Promise<Buffer> {
   const tracker = new Tracker({ minHits: 3, maxMissedFrames: 5, minIou: 0.2, highScore: 0.5, newId: () => `01JEVENTSPICTURE000000${String(++n).padStart(4, '0')}` });
   const trails = new Map<string, Point[]>();
   let detections: DrawnDetection[] = [];
-  let figures = '';
+  let room = '';
   for (let i = 0; i < FRAMES; i++) {
-    const f = i / (FRAMES - 1);
-    const boxes = FIGURES.map((fig) => boxOf(fig.at(f), fig.height));
+    const { boxes, svg } = walkFrame(i, FRAMES);
+    room = svg;
     const step = tracker.update(boxes.map((box) => ({ label: 'person', score: 0.9, box })), 1_000 * i);
     detections = boxes.map((box, k) => {
       const trackId = step.trackIds[k];
@@ -97,12 +120,11 @@ export async function renderEventsPicture(): Promise<Buffer> {
       trail.push({ x: d.box.x + d.box.width / 2, y: d.box.y + d.box.height });
       trails.set(d.trackId, trail.slice(-16));
     }
-    figures = FIGURES.map((fig, k) => figureSvg(boxes[k] as Box, fig.colour, k === 2 ? 0.4 : i % 2 === 0 ? 1.1 : 0.6)).join('');
   }
-  const room = await sharp(Buffer.from(roomSvg(figures))).png().toBuffer();
+  const background = await sharp(Buffer.from(room)).png().toBuffer();
   const occupancy = zoneOccupancy(PICTURE_SCENE.zones, detections, PICTURE.width, PICTURE.height);
   const overlay = overlaySvg(detections, PICTURE.width, PICTURE.height, 1, { scene: PICTURE_SCENE, occupancy, trails });
-  return await sharp(room).composite([{ input: Buffer.from(overlay), top: 0, left: 0 }]).png({ palette: true, colours: 128 }).toBuffer();
+  return await sharp(background).composite([{ input: Buffer.from(overlay), top: 0, left: 0 }]).png({ palette: true, colours: 128 }).toBuffer();
 }
 
 /** Where the picture goes in the repository. */
