@@ -61,6 +61,8 @@ export interface ExpectedStore {
 
 /** WAL files are truncated back to this size after a checkpoint; the space below it is reused. */
 const journalSizeLimitBytes = 16 * 1024 * 1024;
+/** WAL pages after which SQLite checkpoints on the writing connection itself: 4x the worker's interval. */
+const autoCheckpointBackstopPages = 4_000;
 /** Page cache of the outbox connection, in KiB. */
 const cacheKiB = 2_000;
 
@@ -100,6 +102,9 @@ export function openOutboxDatabase(path: string, synchronous: OutboxSynchronous,
     if (mode !== 'wal') throw new Error(`journal_mode stayed ${mode}; WAL needs a file system with shared memory (not a network mount)`);
     db.pragma(`synchronous = ${synchronous.toUpperCase()}`);
     db.pragma(`journal_size_limit = ${journalSizeLimitBytes}`);
+    // Checkpoints run off the event loop (checkpoint-worker.ts) every ~1,000 pages; SQLite's own,
+    // on this connection and so on the loop, only if the WAL grows past this backstop.
+    db.pragma(`wal_autocheckpoint = ${autoCheckpointBackstopPages}`);
     // better-sqlite3 builds SQLite with a 16 MB page cache; the outbox appends and reads its
     // oldest rows, so 2 MB (SQLite's own default) serves it, and the agent's resident memory no
     // longer climbs by the cache's size as the outbox grows (docs/benchmarks.md, issue 3).

@@ -82,11 +82,15 @@ export function readSeqMark(databasePath: string): SeqMarkRead {
   }
 }
 
+function markBody(state: SeqMarkState): string {
+  return JSON.stringify({ version: 1, seq: state.seq, streams: state.streams });
+}
+
 /** Writes the mark atomically (temporary file, fsync, rename, fsync of the directory). Throws on failure. */
 export function writeSeqMark(databasePath: string, state: SeqMarkState): void {
   const path = seqMarkPath(databasePath);
   const temporary = `${path}.tmp`;
-  const body = JSON.stringify({ version: 1, seq: state.seq, streams: state.streams });
+  const body = markBody(state);
   const fd = openSync(temporary, 'w');
   try {
     writeSync(fd, body);
@@ -107,6 +111,16 @@ export function writeSeqMark(databasePath: string, state: SeqMarkState): void {
   } catch {
     // Some file systems refuse fsync on a directory; the rename itself has happened.
   }
+}
+
+/** The mark's content, as `writeSeqMark` writes it (for a write made elsewhere, as the background one is). */
+export function seqMarkBody(state: SeqMarkState): string {
+  return markBody(state);
+}
+
+/** Moves a temporary mark over the mark (on the calling thread: metadata only, no sync). */
+export function renameSeqMarkTemporary(databasePath: string, temporary: string): void {
+  renameSync(temporary, seqMarkPath(databasePath));
 }
 
 function counterMark(value: unknown): CounterMark | null {

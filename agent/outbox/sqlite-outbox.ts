@@ -21,7 +21,10 @@ import { rowChecksum } from './row-checksum.js';
 import { deliveredThrough, pendingTotals, readStatus, selectPending, type CorruptRow } from './rows.js';
 import { dropCounterName, streamCounterName } from './schema.js';
 import { planContinuity, type ContinuityPlan } from './seq-continuity.js';
-import { emptySeqMark, readSeqMark, seqMarkPath, seqMarkReserveRows, writeSeqMark, type SeqMarkState } from './seq-mark.js';
+import { emptySeqMark, readSeqMark, seqMarkPath, seqMarkReserveRows, type SeqMarkState } from './seq-mark.js';
+import { seqMarkAheadRows, SeqMarkWriter, type SeqMarkStats } from './seq-mark-writer.js';
+import { CheckpointScheduler, type CheckpointStats } from './checkpoint-scheduler.js';
+import { OutboxThread } from './outbox-thread.js';
 import { prepareStatements, type OutboxStatements } from './statements.js';
 
 /** Bytes reserved for the drop record itself when planning how much to drop. */
@@ -110,14 +113,18 @@ export class SqliteOutbox implements Outbox {
   private closed = false;
   /** SQLite's data_version as last seen: it changes when another connection (`outbox requeue`) commits. */
   private dataVersion = 0;
-  /** The seq high-water mark as last written beside the database (seq-mark.ts). */
-  private mark: SeqMarkState;
+  /** The seq high-water mark beside the database (seq-mark.ts), written on the spot or ahead of need. */
+  private readonly marks: SeqMarkWriter;
+  /** Set inside an insert that came near the durable reservation: a mark is written ahead once it commits. */
+  private markAheadDue = false;
+  /** Runs the WAL checkpoints and the mark's syncs off the event loop. */
+  private readonly thread: OutboxThread;
+  private readonly checkpoints: CheckpointScheduler;
   /** Highest seq and stream seqs known committed, for the mark's `committed` values. */
   private committedSeq = 0;
   private readonly committedStreams = new Map<string, number>();
   /** Rows inserted by the transaction in progress; folded into the committed values once it commits. */
   private insertedInTransaction: OutboxRow[] = [];
-  private markFailureLogged = false;
   private readonly db: Database;
 
   private constructor(
@@ -128,7 +135,9 @@ export class SqliteOutbox implements Outbox {
     const db = opened.db;
     this.db = db;
     this.path = o.path;
-    this.mark = mark ?? emptySeqMark();
+    this.thread = new OutboxThread(o.path, o.synchronous);
+    this.marks = new SeqMarkWriter(o.path, o.logger, mark ?? emptySeqMark(), this.thread);
+    this.checkpoints = new CheckpointScheduler(this.thread, o.path, o.logger);
     this.st = prepareStatements(db);
     this.pageSize = db.pragma('page_size', { simple: true }) as number;
     this.deliveredThrough = deliveredThrough(db);
@@ -251,36 +260,68 @@ export class SqliteOutbox implements Outbox {
    * results would lose more than a stale mark risks.
    */
   private reserveSeq(seq: number, topic: string, streamSeq: number): void {
-    const seqShort = seq > this.mark.seq.reserved;
-    const streamShort = streamSeq > (this.mark.streams[topic]?.reserved ?? 0);
-    if (!seqShort && !streamShort) return;
+    const durable = this.marks.durable;
+    const streamReserved = durable.streams[topic]?.reserved ?? 0;
+    const seqShort = seq > durable.seq.reserved;
+    const streamShort = streamSeq > streamReserved;
+    if (!seqShort && !streamShort) {
+      // Near the end of the reservation: the next one is written in the background after this commit.
+      if (seq > durable.seq.reserved - seqMarkAheadRows || streamSeq > streamReserved - seqMarkAheadRows) this.markAheadDue = true;
+      return;
+    }
     const streams = new Map<string, number>();
     if (streamShort) streams.set(topic, streamSeq + seqMarkReserveRows);
-    this.writeMark(seqShort ? seq + seqMarkReserveRows : this.mark.seq.reserved, streams);
+    this.writeMark(seqShort ? seq + seqMarkReserveRows : durable.seq.reserved, streams, true);
+  }
+
+  /** After a commit that came near the reservation: every counter reserved `seqMarkReserveRows` past what is committed, written in the background. */
+  private writeMarkAhead(): void {
+    this.markAheadDue = false;
+    const streams = new Map<string, number>();
+    for (const [topic, committed] of this.committedStreams) streams.set(topic, committed + seqMarkReserveRows);
+    const next = this.nextMark(this.committedSeq + seqMarkReserveRows, streams);
+    this.marks.writeAhead(next);
   }
 
   /**
    * Writes the mark: committed values as known, the device reservation `reservedSeq`, and per
    * topic the reservation in `reservedStreams` (others keep theirs, never below committed).
    */
-  private writeMark(reservedSeq: number, reservedStreams: Map<string, number>): void {
-    const next: SeqMarkState = { seq: { committed: this.committedSeq, reserved: Math.max(reservedSeq, this.committedSeq) }, streams: {} };
-    const topics = new Set([...Object.keys(this.mark.streams), ...this.committedStreams.keys(), ...reservedStreams.keys()]);
+  private writeMark(reservedSeq: number, reservedStreams: Map<string, number>, insertWaited = false, exact = false): void {
+    this.marks.writeNow(this.nextMark(reservedSeq, reservedStreams, exact), insertWaited);
+  }
+
+  /**
+   * A mark from the committed values and the given reservations. A reservation never moves back
+   * while the outbox hands out numbers; only the close (`exact`) writes them down to what was committed.
+   */
+  private nextMark(reservedSeq: number, reservedStreams: Map<string, number>, exact = false): SeqMarkState {
+    const durable = this.marks.durable;
+    const floor = (held: number): number => (exact ? 0 : held);
+    const next: SeqMarkState = { seq: { committed: this.committedSeq, reserved: Math.max(reservedSeq, floor(durable.seq.reserved), this.committedSeq) }, streams: {} };
+    const topics = new Set([...Object.keys(durable.streams), ...this.committedStreams.keys(), ...reservedStreams.keys()]);
     for (const topic of topics) {
-      const committed = this.committedStreams.get(topic) ?? this.mark.streams[topic]?.committed ?? 0;
-      const reserved = reservedStreams.get(topic) ?? this.mark.streams[topic]?.reserved ?? committed;
+      const committed = this.committedStreams.get(topic) ?? durable.streams[topic]?.committed ?? 0;
+      const held = durable.streams[topic]?.reserved ?? committed;
+      const reserved = Math.max(reservedStreams.get(topic) ?? held, floor(held));
       next.streams[topic] = { committed, reserved: Math.max(committed, reserved) };
     }
-    try {
-      writeSeqMark(this.path, next);
-      this.mark = next;
-      this.markFailureLogged = false;
-    } catch (err) {
-      if (!this.markFailureLogged) {
-        this.markFailureLogged = true;
-        this.o.logger.error({ event: 'outbox_seq_mark_failed', path: seqMarkPath(this.path), err: describeError(err) }, 'could not write the outbox seq mark; results are still stored, and the mark is tried again at the next insert');
-      }
-    }
+    return next;
+  }
+
+  /** Mark writes so far (benchmarks, tests). */
+  seqMarkStats(): SeqMarkStats {
+    return this.marks.stats();
+  }
+
+  /** WAL checkpoints run off the event loop so far (benchmarks, tests). */
+  checkpointStats(): CheckpointStats {
+    return this.checkpoints.stats();
+  }
+
+  /** Resolves once no background mark write or checkpoint is on its way (tests, benchmarks). */
+  async settled(): Promise<void> {
+    await Promise.all([this.marks.idle(), this.checkpoints.idle()]);
   }
 
   /** After a commit: the rows it inserted count as committed for the mark. */
@@ -290,6 +331,7 @@ export class SqliteOutbox implements Outbox {
       if (row.streamSeq !== null) this.committedStreams.set(row.topic, Math.max(this.committedStreams.get(row.topic) ?? 0, row.streamSeq));
     }
     this.insertedInTransaction = [];
+    if (this.markAheadDue) this.writeMarkAhead();
   }
 
   /** Stores one result; throws EDGE_OUTBOX_DISK_FULL, _DUPLICATE_RESULT, _INVALID_ENTRY or _WRITE_FAILED. */
@@ -486,6 +528,11 @@ export class SqliteOutbox implements Outbox {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    // A background mark landing after the exact one below would only be less exact; stop it.
+    this.marks.close();
+    this.checkpoints.close();
+    // Waits for the thread's jobs on these files and closes its connection: nothing stays open.
+    this.thread.close();
     try {
       this.db.pragma('optimize');
     } catch {
@@ -502,7 +549,7 @@ export class SqliteOutbox implements Outbox {
       // Exact after a clean close, so a store lost before the next start is covered to the row.
       this.committedSeq = Math.max(this.committedSeq, counters.seq);
       for (const [topic, value] of counters.streams) this.committedStreams.set(topic, Math.max(this.committedStreams.get(topic) ?? 0, value));
-      this.writeMark(this.committedSeq, this.committedStreams);
+      this.writeMark(this.committedSeq, this.committedStreams, false, true);
     }
   }
 
@@ -521,6 +568,7 @@ export class SqliteOutbox implements Outbox {
     this.noteCommitted();
     this.logDrops();
     if (this.walTight) this.checkpointQuietly();
+    else this.checkpoints.noteCommit(incomingBytes, this.pageSize);
     this.maybePrune(now);
     return rows;
   }
@@ -766,6 +814,7 @@ export class SqliteOutbox implements Outbox {
   private afterFailedTransaction(): void {
     this.dropsInTransaction = [];
     this.insertedInTransaction = [];
+    this.markAheadDue = false;
     this.reloadTotals();
   }
 

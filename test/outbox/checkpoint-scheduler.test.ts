@@ -1,0 +1,42 @@
+import t from 'tap';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { checkpointEveryFrames } from '../../agent/outbox/checkpoint-scheduler.js';
+import { detectionEntry, integrityCheck, openOutbox } from './helpers.js';
+
+t.test('checkpoints run on the worker and keep the WAL bounded', async (t) => {
+  const dir = t.testdir();
+  const path = join(dir, 'outbox.sqlite');
+  const outbox = openOutbox(dir, { synchronous: 'normal' });
+  let stored = 0;
+  // Groups of two results, as two models at 20 frames/s make every 50 ms; the worker gets its
+  // turns between groups as it does in the agent.
+  for (let group = 0; group < 3_000; group += 1) {
+    stored += outbox.enqueueMany([detectionEntry(2 * group), detectionEntry(2 * group + 1)]).length;
+    await outbox.settled();
+  }
+  await outbox.settled();
+  const stats = outbox.checkpointStats();
+  t.ok(stats.completed >= 3, `checkpoints completed on the worker: ${stats.completed}`);
+  t.equal(stats.failures, 0, 'none failed');
+  t.ok(stats.maxWalFrames < 3 * checkpointEveryFrames, `the WAL started again after checkpoints: at most ${stats.maxWalFrames} pages in it`);
+  const pageSize = 4096;
+  const walBytes = statSync(`${path}-wal`).size;
+  // Without checkpoints the WAL would hold every page written: at least one per group.
+  t.ok(walBytes < 3 * checkpointEveryFrames * pageSize, `WAL ${walBytes} bytes, below 3 checkpoint intervals`);
+  outbox.close();
+  t.equal(integrityCheck(path), 'ok');
+  const db = new Database(path, { readonly: true });
+  t.equal(db.prepare('SELECT count(*) FROM outbox').pluck().get(), stored, 'every row is in the database');
+  db.close();
+});
+
+t.test('a short-lived outbox never starts the worker', (t) => {
+  const dir = t.testdir();
+  const outbox = openOutbox(dir);
+  for (let i = 0; i < 20; i += 1) outbox.enqueue(detectionEntry(i));
+  t.equal(outbox.checkpointStats().requested, 0);
+  outbox.close();
+  t.end();
+});
