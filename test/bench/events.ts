@@ -16,6 +16,7 @@ import { MotionGate } from '../../agent/pipeline/motion-gate.js';
 import { OpenEventJournal } from '../../agent/pipeline/open-events.js';
 import { ReportPolicy, type ReportPolicyOptions } from '../../agent/pipeline/report-policy.js';
 import { Tracker } from '../../agent/pipeline/tracker.js';
+import type { CountRecord } from '../../agent/results/count-record.js';
 import type { EventRecord } from '../../agent/results/event-record.js';
 import type { Detection, DetectionRecord } from '../../agent/results/result-record.js';
 import { silentLogger } from '../../agent/log/logger.js';
@@ -74,13 +75,14 @@ function journalCost(): string {
 }
 
 /** One minute at 1 frame/s: a person walks across in seconds 10..33; `missEvery` drops every n-th detection (0: none). */
-function policyRun(policy: ReportPolicyOptions['policy'], missEvery: number): { kept: (DetectionRecord | EventRecord)[]; bytes: number } {
+function policyRun(policy: ReportPolicyOptions['policy'], missEvery: number): { kept: (DetectionRecord | EventRecord | CountRecord)[]; bytes: number } {
   const p = new ReportPolicy({
-    policy, heartbeatSeconds: 60, minScore: 0,
+    policy, heartbeatSeconds: 60, intervalSeconds: 60, minScore: 0,
     tracking: { enabled: policy === 'events', minHits: 3, maxMissedFrames: 5, minIou: 0.2, highScore: 0.5 },
     scene: { zones: [{ name: 'right', polygon: [[0.5, 0], [1, 0], [1, 1], [0.5, 1]], labels: undefined, minDwellMs: 0 }], lines: [{ name: 'middle', from: [0.5, 0], to: [0.5, 1], labels: undefined }] },
   });
-  const kept: (DetectionRecord | EventRecord)[] = [];
+  const kept: (DetectionRecord | EventRecord | CountRecord)[] = [];
+  p.recovered(0);
   let seq = 0;
   for (let s = 0; s < 60; s++) {
     const walking = s >= 10 && s < 34;
@@ -94,18 +96,18 @@ function policyRun(policy: ReportPolicyOptions['policy'], missEvery: number): { 
     };
     const outcome = p.apply(record, s * 1000);
     if (outcome.record !== undefined) kept.push(outcome.record as DetectionRecord);
-    kept.push(...outcome.events);
+    kept.push(...outcome.events, ...outcome.counts);
   }
-  kept.push(...p.close(60_000));
+  kept.push(...p.close(60_000), ...p.dueCounts(60_000));
   // As published: the message plus its seq and streamSeq.
   const bytes = kept.reduce((sum, k) => sum + Buffer.byteLength(JSON.stringify({ ...k, seq: ++seq, streamSeq: seq })), 0);
   return { kept, bytes };
 }
 
 function policyTable(): string[] {
-  const out = ['messages per minute, 1 frame/s, a person walking across for 24 s (synthetic detections; events include the shutdown end)'];
+  const out = ['messages per minute, 1 frame/s, a person walking across for 24 s (synthetic detections; events include the shutdown end; counts: interval 60 s, started at 0)'];
   for (const missEvery of [0, 4]) {
-    for (const policy of ['every', 'on-change', 'events'] as const) {
+    for (const policy of ['every', 'on-change', 'events', 'counts'] as const) {
       const { kept, bytes } = policyRun(policy, missEvery);
       out.push(`  ${missEvery === 0 ? 'no misses      ' : 'every 4th missed'} ${policy.padEnd(10)} ${String(kept.length).padStart(3)} messages ${String(bytes).padStart(7)} bytes, load ${load()}`);
     }
