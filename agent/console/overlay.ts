@@ -151,7 +151,7 @@ export function overlaySvg(detections: readonly DrawnDetection[], width: number,
     const text = `${d.label} ${Math.round(d.score * 100)}%${d.trackId === undefined ? '' : ` ${shortTrackId(d.trackId)}`}`;
     const caption = escapeXml(text);
     // Kept inside the picture: a box at the right edge has its caption pulled left.
-    const tx = Math.max(0, Math.min(x + 2, width - text.length * font * 0.62 - 2));
+    const tx = Math.max(0, Math.min(x + 2, width - text.length * font * 0.7 - 2));
     const ty = y > font + 4 ? y - 4 : y + font + 2;
     const dots = (d.landmarks ?? []).map((p) => `<circle cx="${(p.x * scale).toFixed(1)}" cy="${(p.y * scale).toFixed(1)}" r="${stroke + 1}" fill="${colour}"/>`).join('');
     return (

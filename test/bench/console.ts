@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../agent/config/load-config.js';
 import { silentLogger } from '../../agent/log/logger.js';
 import { AgentRuntime } from '../../agent/runtime/agent-runtime.js';
-import { renderOverlay } from '../../agent/console/overlay.js';
+import { addScene, renderOverlay } from '../../agent/console/overlay.js';
+import type { SceneView } from '../../agent/console/scene-view.js';
 import { sharedModels } from '../helpers/shared.js';
 import { makeFrames } from './frames.js';
 
@@ -57,6 +58,8 @@ export async function runConsoleBench(secondsPerPhase = 15, pairs = 3): Promise<
   const frames = await makeFrames(24);
   const encode = await measureEncodeMs(frames);
   console.log(`one picture (1280x720 JPEG in, decode + one box + JPEG out): median ${encode.medianMs} ms, p90 ${encode.p90Ms} ms over ${3 * frames.length}`);
+  const scene = await measureSceneMs(frames);
+  console.log(`latest.jpg with two zones and a line (the picture in, zones drawn, JPEG out): median ${scene.medianMs} ms, p90 ${scene.p90Ms} ms over ${3 * frames.length}`);
   frames.forEach((f, i) => writeFileSync(join(dir, `${String(i).padStart(3, '0')}.jpg`), f));
   const loaded = loadConfig({
     document: {
@@ -109,6 +112,33 @@ export async function measureEncodeMs(frames: readonly Buffer[]): Promise<{ medi
     for (const f of frames) {
       const t0 = performance.now();
       await renderOverlay({ kind: 'encoded', data: f }, box);
+      times.push(performance.now() - t0);
+    }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => Math.round((times[Math.floor(q * (times.length - 1))] ?? 0) * 10) / 10;
+  return { medianMs: at(0.5), p90Ms: at(0.9) };
+}
+
+/** Two zones and a line, as a camera with a scene has. */
+const BENCH_SCENE: SceneView = {
+  zones: [
+    { name: 'bay', polygon: [[0.55, 0.55], [0.97, 0.55], [0.97, 0.97], [0.6, 0.97]], labels: null },
+    { name: 'desk', polygon: [[0.05, 0.6], [0.27, 0.6], [0.27, 0.8], [0.05, 0.8]], labels: null },
+  ],
+  lines: [{ name: 'entrance', from: [0.42, 0.5], to: [0.42, 0.98], labels: null }],
+};
+
+/**
+ * Milliseconds to add the zones and lines to a picture (what latest.jpg costs on top of the
+ * picture, once per picture, for a camera with a scene), median and p90.
+ */
+export async function measureSceneMs(frames: readonly Buffer[]): Promise<{ medianMs: number; p90Ms: number }> {
+  const pictures = await Promise.all(frames.map(async (f) => (await renderOverlay({ kind: 'encoded', data: f }, [])).jpeg));
+  const times: number[] = [];
+  for (let round = 0; round < 3; round++)
+    for (const p of pictures) {
+      const t0 = performance.now();
+      await addScene(p, BENCH_SCENE, { bay: 1, desk: 0 });
       times.push(performance.now() - t0);
     }
   times.sort((a, b) => a - b);
