@@ -65,7 +65,9 @@ export interface GreengrassBuildResult {
 /** Refuses a missing or placeholder bucket, so no recipe ever names a bucket that cannot exist. */
 export function checkBucket(bucket: string, where: string): string {
   if (bucket.trim() === '' || /REPLACE|YOUR-|PLACEHOLDER|<|>/i.test(bucket)) {
-    throw new Error(`Expected the S3 bucket for the artifacts in ${where} but received "${bucket}"; pass --bucket NAME (the bucket \`gdk component publish --bucket NAME\` uploads to) or set component.<name>.publish.bucket in greengrass/gdk-config.json`);
+    // gdk itself uploads to "<publish.bucket>-<region>-<account id>" unless given --bucket, so the
+    // one name that both the recipes and gdk agree on is the one passed to both (docs/deploy-greengrass.md).
+    throw new Error(`Expected the S3 bucket for the artifacts in ${where} but received "${bucket}", a placeholder; nothing was written. Pass the full bucket name: \`npm run greengrass:build -- --bucket NAME\` (or set component.<name>.publish.bucket in greengrass/gdk-config.json), then publish with \`gdk component publish --bucket NAME\` (without --bucket, gdk uploads to NAME-<region>-<account id> instead)`);
   }
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new Error(`Expected an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens) in ${where} but received "${bucket}"`);
   return bucket;

@@ -1,5 +1,6 @@
 /**
- * Doctor's checks of the runtime: whether the native modules load (onnxruntime-node, sharp),
+ * Doctor's checks of the runtime: whether the native modules load (onnxruntime-node, sharp,
+ * better-sqlite3),
  * whether the data directory takes a file, free disk where the outbox lives and available memory
  * against the profile's budget.
  */
@@ -52,6 +53,21 @@ export async function nativeModuleChecks(importer: ModuleImporter, config: Agent
       status: 'problem',
       detail: `does not load: ${describeError(err)}`,
       fix: `reinstall it for this platform with \`npm install --os=${platform} --cpu=${arch} sharp\``,
+    });
+  }
+  try {
+    // Importing better-sqlite3 loads only its JavaScript; opening a database loads the addon.
+    const mod = (await importer('better-sqlite3')) as { default: new (path: string) => { prepare: (sql: string) => { pluck: () => { get: () => unknown } }; close: () => void } };
+    const db = new mod.default(':memory:');
+    const version = String(db.prepare('select sqlite_version()').pluck().get());
+    db.close();
+    checks.push({ name: 'better-sqlite3', status: 'ok', detail: `loads (SQLite ${version})` });
+  } catch (err) {
+    checks.push({
+      name: 'better-sqlite3',
+      status: 'problem',
+      detail: `does not load: ${describeError(err)}`,
+      fix: `reinstall it for this Node.js with \`npm rebuild better-sqlite3\` (its addon is built for one Node.js ABI; this is ${process.versions.modules}); under Greengrass, deploy the runtime component version the agent's recipe names`,
     });
   }
   return checks;

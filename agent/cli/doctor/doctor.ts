@@ -16,6 +16,7 @@ import { describeBoard, detectBoard, type BoardInfo } from '../../profiles/detec
 import { cameraChecks, inventoryCheck, takeCameraInventory } from './doctor-cameras.js';
 import type { DoctorCheck } from './doctor-check.js';
 import { availableMemoryBytes, dataDirCheck, diskCheck, memoryCheck, nativeModuleChecks, type ModuleImporter } from './doctor-system.js';
+import { nativeModuleImporter } from './native-importer.js';
 import { identityCheck } from './doctor-identity.js';
 import { modelChecks } from './doctor-models.js';
 import { publishCheck } from './doctor-publish.js';
@@ -112,7 +113,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   checks.push(inventoryCheck(inventory));
   if (loaded) checks.push(...cameraChecks(loaded.config, inventory, options.searchPath));
 
-  const importer: ModuleImporter = options.importer ?? ((specifier) => import(specifier));
+  const importer: ModuleImporter = options.importer ?? nativeModuleImporter;
   checks.push(...(await nativeModuleChecks(importer, loaded?.config, options.platform ?? process.platform, arch)));
 
   if (valid) checks.push(...(await storeChecks(valid, command)));
