@@ -170,6 +170,26 @@ t.test('the unpacked agent runs `edge-agent infer` on the unpacked runtime\'s no
   );
 });
 
+// doctor loaded the native modules with import(variable), which the bundle's rewrite to the
+// runtime component's lib/node_modules never saw: from the artifact it reported them missing.
+t.test('`edge-agent doctor` from the unpacked agent and runtime finds the native modules', async (t) => {
+  const dir = t.testdir();
+  const runtime = join(dir, 'runtime');
+  t.equal(spawnSync('unzip', ['-q', zipByComponentAndFolder.get('com.example.EdgeAgent/edge-agent') as string, '-d', dir]).status, 0);
+  t.equal(spawnSync('unzip', ['-q', zipByComponentAndFolder.get(`${runtimeName}/edge-agent-runtime-linux-x64`) as string, '-d', runtime]).status, 0);
+  const r = spawnSync(join(runtime, 'bin', 'node'), [join(dir, 'bin', 'edge-agent.js'), 'doctor', '--json', '--from', sharedModels, '--data-dir', join(dir, 'data')], {
+    encoding: 'utf8',
+    // No NODE_PATH and no node_modules anywhere above the unpacked folders: only the runtime's own.
+    env: { PATH: process.env['PATH'] ?? '', HOME: dir },
+  });
+  const report = JSON.parse(r.stdout) as { checks: Array<{ name: string; status: string; detail: string }> };
+  const byName = new Map(report.checks.map((c) => [c.name, c]));
+  for (const name of ['onnxruntime-node', 'sharp', 'better-sqlite3']) {
+    t.equal(byName.get(name)?.status, 'ok', `${name}: ${byName.get(name)?.detail ?? 'not checked'}`);
+    t.match(byName.get(name)?.detail, /^loads \(/, `${name} loads from the runtime component`);
+  }
+});
+
 // The component as the nucleus starts it: run.sh from the unpacked artifact, the environment
 // Greengrass sets, the model component unpacked beside it, and the IPC test double as nucleus.
 // The start-up file (from {configuration:/agent}) names camera `door`; the double's component
