@@ -9,11 +9,12 @@
  * - cameras: 2 or 4 simulated cameras, each capturing at a fixed rate and skipping a tick while
  *   its previous frame is still being inferred (as a camera loop does), served either one frame
  *   at a time (original graph) or adaptively (whatever frames wait when the previous run ends, one
- *   batch-dynamic call); frames/s served and p95 latency from capture to result (the wait for the
- *   runner included). The offered rate is a factor of the batch-1 capacity measured first.
+ *   batch-dynamic call), or filling (as adaptive, but waiting for a frame from every camera, at
+ *   most one batch-1 call's time after the oldest); frames/s served and p95 latency from capture
+ *   to result (the wait for the runner and for the batch to fill included). The offered rate is a factor of the batch-1 capacity measured first.
  * Cases alternate within a round and rounds repeat; ratios are taken within a round, and the load
  * average is printed with each figure.
- * Run alone: node --import tsx test/bench/batching.ts [rounds] [secondsPerCase] [saturated,cameras] [threads,...] [loads,...]
+ * Run alone: node --import tsx test/bench/batching.ts [rounds] [secondsPerCase] [saturated,cameras] [threads,...] [loads,...] [cameras,...]
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -38,7 +39,7 @@ export interface BatchingCase {
   model: string;
   threads: number;
   kind: 'saturated' | 'cameras';
-  /** saturated: `fixed-b1`, `dynamic-b1`, `dynamic-b2`, `dynamic-b4`; cameras: `single` or `adaptive`. */
+  /** saturated: `fixed-b1`, `dynamic-b1`, `dynamic-b2`, `dynamic-b4`; cameras: `single`, `adaptive` or `fill`. */
   mode: string;
   cameras: number;
   /** Offered rate over the batch-1 capacity (cameras only). */
@@ -60,6 +61,8 @@ interface Loaded {
 }
 
 type Ort = Awaited<ReturnType<typeof loadOrt>>;
+/** single: one frame per call (original graph); adaptive: every frame waiting when the runner frees; fill: as adaptive, but wait (bounded) for one frame per camera. */
+type Policy = 'single' | 'adaptive' | 'fill';
 
 /** A batch of `n` frames starting at `from` as one input tensor (copied, as a batcher must). */
 function batchTensor(ort: Ort, m: Loaded, n: number, from: number): Tensor {
@@ -114,7 +117,11 @@ async function interleaved(ort: Ort, m: Loaded, threads: number, modes: readonly
  * of the batch-dynamic graph when the runner is free, otherwise frames go one at a time through
  * the original graph in arrival order.
  */
-async function simulate(ort: Ort, m: Loaded, threads: number, cameras: number, fpsEach: number, adaptive: boolean, seconds: number): Promise<{ fps: number; p95: number; meanBatch: number; cpuMsPerFrame: number }> {
+async function simulate(ort: Ort, m: Loaded, threads: number, cameras: number, fpsEach: number, policy: Policy, seconds: number): Promise<{ fps: number; p95: number; meanBatch: number; cpuMsPerFrame: number }> {
+  const adaptive = policy !== 'single';
+  // fill: wait for a frame from every camera, but at most one batch-1 call's time after the oldest.
+  const maxWaitMs = policy === 'fill' ? 1000 / (m.capacity.get(threads) as number) : 0;
+  let filled: (() => void) | undefined;
   const session = m.sessions.get(`${adaptive ? 'dynamic' : 'fixed'}-${threads}`) as InferenceSession;
   const waiting: { camera: number; capturedAt: number }[] = [];
   const busy = new Array<boolean>(cameras).fill(false);
@@ -129,6 +136,17 @@ async function simulate(ort: Ort, m: Loaded, threads: number, cameras: number, f
   const pump = async (): Promise<void> => {
     running = true;
     while (waiting.length > 0) {
+      const oldest = waiting[0]?.capturedAt ?? 0;
+      if (maxWaitMs > 0 && waiting.length < cameras && performance.now() - oldest < maxWaitMs) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, maxWaitMs - (performance.now() - oldest));
+          filled = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        filled = undefined;
+      }
       const take = waiting.splice(0, adaptive ? waiting.length : 1);
       await runBatch(session, m.manifest.input.name, batchTensor(ort, m, take.length, served));
       const done = performance.now();
@@ -147,6 +165,7 @@ async function simulate(ort: Ort, m: Loaded, threads: number, cameras: number, f
       if (stopped || busy[c]) return;
       busy[c] = true;
       waiting.push({ camera: c, capturedAt: performance.now() });
+      if (waiting.length >= cameras) filled?.();
       if (!running) pump().catch((err: unknown) => (failure = err instanceof Error ? err : new Error(String(err))));
     };
     // Cameras are not in phase: spread their first ticks over one interval.
@@ -198,6 +217,7 @@ export interface BatchingBenchOptions {
   /** Which kinds of case to run (both by default). */
   kinds?: readonly BatchingCase['kind'][];
   models?: readonly string[];
+  policies?: readonly Policy[];
 }
 
 /** Runs every case, alternating, and returns the rows of every round. */
@@ -208,6 +228,7 @@ export async function runBatchingBench(options: BatchingBenchOptions = {}): Prom
   const cameraCounts = options.cameraCounts ?? [2, 4];
   const loads = options.loads ?? [0.7, 1.5];
   const kinds = options.kinds ?? ['saturated', 'cameras'];
+  const policies = options.policies ?? ['single', 'adaptive', 'fill'];
   const ort = await loadOrt();
   const dir = mkdtempSync(join(tmpdir(), 'edge-bench-batching-'));
   const rows: BatchingCase[] = [];
@@ -233,10 +254,10 @@ export async function runBatchingBench(options: BatchingBenchOptions = {}): Prom
         });
         for (const n of kinds.includes('cameras') ? cameraCounts : []) {
           for (const l of loads) {
-            for (const adaptive of [false, true]) {
+            for (const policy of policies) {
               cases.push(async () => {
-                const r = await simulate(ort, m, t, n, (l * (m.capacity.get(t) as number)) / n, adaptive, seconds);
-                return [{ model: id, threads: t, kind: 'cameras' as const, mode: adaptive ? 'adaptive' : 'single', cameras: n, load: l, framesPerSecond: r.fps, p95Ms: r.p95, meanBatch: r.meanBatch, cpuMsPerFrame: r.cpuMsPerFrame }];
+                const r = await simulate(ort, m, t, n, (l * (m.capacity.get(t) as number)) / n, policy, seconds);
+                return [{ model: id, threads: t, kind: 'cameras' as const, mode: policy, cameras: n, load: l, framesPerSecond: r.fps, p95Ms: r.p95, meanBatch: r.meanBatch, cpuMsPerFrame: r.cpuMsPerFrame }];
               });
             }
           }
@@ -291,6 +312,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const kinds = process.argv[4] ? (process.argv[4].split(',') as BatchingCase['kind'][]) : undefined;
   const threads = process.argv[5] ? process.argv[5].split(',').map(Number) : undefined;
   const loads = process.argv[6] ? process.argv[6].split(',').map(Number) : undefined;
+  const cameraCounts = process.argv[7] ? process.argv[7].split(',').map(Number) : undefined;
   console.log(`batching across cameras, ${new Date().toISOString()}, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-  console.log(formatBatchingBench(await runBatchingBench({ ...(rounds === undefined ? {} : { rounds }), ...(seconds === undefined ? {} : { secondsPerCase: seconds }), ...(kinds === undefined ? {} : { kinds }), ...(threads === undefined ? {} : { threads }), ...(loads === undefined ? {} : { loads }) })));
+  console.log(formatBatchingBench(await runBatchingBench({ ...(rounds === undefined ? {} : { rounds }), ...(seconds === undefined ? {} : { secondsPerCase: seconds }), ...(kinds === undefined ? {} : { kinds }), ...(threads === undefined ? {} : { threads }), ...(loads === undefined ? {} : { loads }), ...(cameraCounts === undefined ? {} : { cameraCounts }) })));
 }
