@@ -63,11 +63,13 @@ export interface ExpectedStore {
 const journalSizeLimitBytes = 16 * 1024 * 1024;
 /** WAL pages after which SQLite checkpoints on the writing connection itself: 4x the worker's interval. */
 const autoCheckpointBackstopPages = 4_000;
+/** SQLite's own auto-checkpoint interval, kept when checkpoints stay on the writing connection. */
+const sqliteAutoCheckpointPages = 1_000;
 /** Page cache of the outbox connection, in KiB. */
 const cacheKiB = 2_000;
 
 /** Opens (creating when missing) the outbox at `path`, moving an unusable file aside first. */
-export function openOutboxDatabase(path: string, synchronous: OutboxSynchronous, nowMs: number, expected: ExpectedStore = { markedSeq: 0 }): OpenedOutboxDatabase {
+export function openOutboxDatabase(path: string, synchronous: OutboxSynchronous, nowMs: number, expected: ExpectedStore = { markedSeq: 0 }, checkpointsOffLoop = true): OpenedOutboxDatabase {
   try {
     mkdirSync(dirname(path), { recursive: true });
   } catch (err) {
@@ -104,7 +106,7 @@ export function openOutboxDatabase(path: string, synchronous: OutboxSynchronous,
     db.pragma(`journal_size_limit = ${journalSizeLimitBytes}`);
     // Checkpoints run off the event loop (checkpoint-worker.ts) every ~1,000 pages; SQLite's own,
     // on this connection and so on the loop, only if the WAL grows past this backstop.
-    db.pragma(`wal_autocheckpoint = ${autoCheckpointBackstopPages}`);
+    db.pragma(`wal_autocheckpoint = ${checkpointsOffLoop ? autoCheckpointBackstopPages : sqliteAutoCheckpointPages}`);
     // better-sqlite3 builds SQLite with a 16 MB page cache; the outbox appends and reads its
     // oldest rows, so 2 MB (SQLite's own default) serves it, and the agent's resident memory no
     // longer climbs by the cache's size as the outbox grows (docs/benchmarks.md, issue 3).

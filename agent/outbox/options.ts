@@ -43,6 +43,12 @@ export interface SqliteOutboxOptions {
   pruneIntervalMs?: number;
   /** Durability of each commit; see docs/outbox.md for the measured trade-off. */
   synchronous?: OutboxSynchronous;
+  /**
+   * WAL checkpoints and the seq mark's reservations run on a background thread (outbox-thread.ts),
+   * off the event loop, at the cost of that thread's memory (docs/benchmarks.md, issue 17); false
+   * leaves both on the calling thread, as SQLite's auto-checkpoint and an on-the-spot mark write.
+   */
+  backgroundThread?: boolean;
   /** Topic of drop records; by default the topic of the newest row dropped. */
   dropTopic?: string;
   /** Extra fields put into every drop record's payload (for example deviceId, schemaVersion). */
@@ -83,6 +89,7 @@ export const outboxDefaults = Object.freeze({
   diskCheckIntervalMs: 1_000,
   pruneIntervalMs: 60_000,
   synchronous: 'full',
+  backgroundThread: true,
 } as const satisfies Partial<SqliteOutboxOptions>);
 
 /** Fills in defaults and refuses values out of range, naming the option and what came. */
@@ -102,6 +109,7 @@ export function resolveOutboxOptions(options: SqliteOutboxOptions): ResolvedOutb
     diskCheckIntervalMs: options.diskCheckIntervalMs ?? outboxDefaults.diskCheckIntervalMs,
     pruneIntervalMs: options.pruneIntervalMs ?? outboxDefaults.pruneIntervalMs,
     synchronous: options.synchronous ?? outboxDefaults.synchronous,
+    backgroundThread: options.backgroundThread ?? outboxDefaults.backgroundThread,
     dropTopic: options.dropTopic ?? null,
     dropRecordFields: options.dropRecordFields ?? {},
     now: options.now ?? Date.now,

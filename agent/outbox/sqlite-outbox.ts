@@ -75,7 +75,7 @@ export class SqliteOutbox implements Outbox {
     if (mark.problem !== null) {
       resolved.logger.warn({ event: 'outbox_seq_mark_unusable', path: seqMarkPath(resolved.path), problem: mark.problem }, 'the outbox seq mark cannot be read; seq goes on from the database alone');
     }
-    const opened = openOutboxDatabase(resolved.path, resolved.synchronous, resolved.now(), { markedSeq: mark.state?.seq.committed ?? 0 });
+    const opened = openOutboxDatabase(resolved.path, resolved.synchronous, resolved.now(), { markedSeq: mark.state?.seq.committed ?? 0 }, resolved.backgroundThread);
     return new SqliteOutbox(resolved, opened, mark.state);
   }
 
@@ -266,7 +266,8 @@ export class SqliteOutbox implements Outbox {
     const streamShort = streamSeq > streamReserved;
     if (!seqShort && !streamShort) {
       // Near the end of the reservation: the next one is written in the background after this commit.
-      if (seq > durable.seq.reserved - seqMarkAheadRows || streamSeq > streamReserved - seqMarkAheadRows) this.markAheadDue = true;
+      const near = seq > durable.seq.reserved - seqMarkAheadRows || streamSeq > streamReserved - seqMarkAheadRows;
+      if (near && this.o.backgroundThread) this.markAheadDue = true;
       return;
     }
     const streams = new Map<string, number>();
@@ -568,7 +569,7 @@ export class SqliteOutbox implements Outbox {
     this.noteCommitted();
     this.logDrops();
     if (this.walTight) this.checkpointQuietly();
-    else this.checkpoints.noteCommit(incomingBytes, this.pageSize);
+    else if (this.o.backgroundThread) this.checkpoints.noteCommit(incomingBytes, this.pageSize);
     this.maybePrune(now);
     return rows;
   }

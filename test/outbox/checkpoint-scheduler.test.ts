@@ -40,3 +40,19 @@ t.test('a short-lived outbox never starts the worker', (t) => {
   outbox.close();
   t.end();
 });
+
+t.test('backgroundThread: false keeps checkpoints and mark writes on the calling thread', async (t) => {
+  const dir = t.testdir();
+  const outbox = openOutbox(dir, { synchronous: 'normal', backgroundThread: false });
+  for (let group = 0; group < 1_500; group += 1) {
+    outbox.enqueueMany([detectionEntry(2 * group), detectionEntry(2 * group + 1)]);
+    await outbox.settled();
+  }
+  t.equal(outbox.checkpointStats().requested, 0, 'no checkpoint was asked of a thread');
+  const marks = outbox.seqMarkStats();
+  t.equal(marks.writesAhead, 0, 'no mark was written ahead');
+  t.ok(marks.insertWaits >= 3, `every reservation was written on the spot (${marks.insertWaits})`);
+  // SQLite's own auto-checkpoint (1,000 pages) kept the WAL small.
+  t.ok(statSync(join(dir, 'outbox.sqlite-wal')).size < 3 * checkpointEveryFrames * 4096);
+  outbox.close();
+});
