@@ -4,7 +4,7 @@
  * tight loop on the same frames), and the agent's resident memory over a long run.
  * Targets: loop throughput >= 0.95 of the core's; RSS under 150 MB after 20,000 frames with the
  * person model and under 5 MB of growth after warm-up.
- * Run alone: node --import tsx test/bench/loop.ts [memoryFrames]
+ * Run alone: node --import tsx test/bench/loop.ts [memoryFrames] [--memory-only]
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -29,7 +29,7 @@ export interface LoopBenchResult {
   coreFps: number;
   loopFps: number;
   ratio: number;
-  memory: { frames: number; rssAfterWarmUpMb: number; rssEndMb: number; growthMb: number; maxRssMb: number; everyThousandMb: number[] };
+  memory: { frames: number; rssAfterWarmUpMb: number; rssEndMb: number; growthMb: number; maxRssMb: number; everyThousandMb: number[]; breakdownAfterWarmUp: string; breakdownEnd: string };
 }
 
 const mb = (b: number) => Math.round((b / 1024 / 1024) * 10) / 10;
@@ -104,6 +104,8 @@ export async function runLoopBench(options: { throughputFrames?: number; memoryF
     console.log(`  camera loop (files)    ${loopFps.toFixed(1)} frames/s   ratio ${result.ratio.toFixed(3)} (target >= 0.95)`);
     console.log(`  agent process (edge-agent run): RSS after warm-up ${result.memory.rssAfterWarmUpMb} MB, after ${result.memory.frames} more frames ${result.memory.rssEndMb} MB (growth ${result.memory.growthMb} MB, max ${result.memory.maxRssMb} MB; targets < 150 MB, < 5 MB growth)`);
     console.log(`  RSS every 1,000 frames after warm-up (MB): ${result.memory.everyThousandMb.join(' ')}`);
+    console.log(`  after warm-up: ${result.memory.breakdownAfterWarmUp}`);
+    console.log(`  at the end: ${result.memory.breakdownEnd}`);
     return result;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -114,6 +116,25 @@ export async function runLoopBench(options: { throughputFrames?: number; memoryF
 function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/**
+ * Where the agent's memory is: V8 heap and external memory from /metrics, anonymous and
+ * file-backed resident memory and the thread count from /proc.
+ */
+async function memoryBreakdown(base: string, pid: number): Promise<string> {
+  const text = await (await fetch(`${base}/metrics`)).text();
+  const gauge = (name: string) => {
+    const m = new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text);
+    return m ? mb(Number(m[1])) : NaN;
+  };
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => {
+    const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(status);
+    return m ? mb(Number(m[1]) * 1024) : NaN;
+  };
+  const threads = /Threads:\s+(\d+)/.exec(status)?.[1] ?? '?';
+  return `heap used ${gauge('edge_agent_nodejs_heap_size_used_bytes')} MB of ${gauge('edge_agent_nodejs_heap_size_total_bytes')}, external ${gauge('edge_agent_nodejs_external_memory_bytes')} MB, RssAnon ${kb('RssAnon')} MB, RssFile ${kb('RssFile')} MB, threads ${threads}`;
 }
 
 /** Inferences the agent reports on /metrics. */
@@ -150,6 +171,7 @@ async function measureAgentMemory(dir: string, frames: number): Promise<LoopBenc
     while ((await inferredFrames(base)) < 1000) await new Promise((r) => setTimeout(r, 200));
     const start = await inferredFrames(base);
     const rssAfterWarmUp = rssOf(child.pid as number);
+    const breakdownAfterWarmUp = await memoryBreakdown(base, child.pid as number);
     // The whole series, so a steady climb (a leak) can be told from garbage-collection swings.
     const series: number[] = [];
     for (let next = start + 1000; ; next += 1000) {
@@ -158,13 +180,32 @@ async function measureAgentMemory(dir: string, frames: number): Promise<LoopBenc
       if (next - start >= frames) break;
     }
     const rssEnd = rssOf(child.pid as number);
+    const breakdownEnd = await memoryBreakdown(base, child.pid as number);
     const maxRss = Math.max(rssAfterWarmUp, rssEnd, ...series);
-    return { frames, rssAfterWarmUpMb: mb(rssAfterWarmUp), rssEndMb: mb(rssEnd), growthMb: mb(rssEnd - rssAfterWarmUp), maxRssMb: mb(maxRss), everyThousandMb: series.map(mb) };
+    return { frames, rssAfterWarmUpMb: mb(rssAfterWarmUp), rssEndMb: mb(rssEnd), growthMb: mb(rssEnd - rssAfterWarmUp), maxRssMb: mb(maxRss), everyThousandMb: series.map(mb), breakdownAfterWarmUp, breakdownEnd };
   } finally {
     child.kill('SIGTERM');
   }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  await runLoopBench(process.argv[2] ? { memoryFrames: Number(process.argv[2]) } : {});
+  const frames = process.argv[2] ? Number(process.argv[2]) : 20_000;
+  if (process.argv.includes('--memory-only')) {
+    // The compiled agent's memory alone, without the in-process throughput part before it.
+    const dir = mkdtempSync(join(tmpdir(), 'edge-loop-bench-'));
+    try {
+      const { mkdirSync } = await import('node:fs');
+      mkdirSync(join(dir, 'frames'));
+      (await makeFrames(24)).forEach((f, i) => writeFileSync(join(dir, 'frames', `f${String(i).padStart(3, '0')}.jpg`), f));
+      const m = await measureAgentMemory(dir, frames);
+      console.log(`agent process: RSS after 1,000 warm-up frames ${m.rssAfterWarmUpMb} MB, after ${m.frames} more ${m.rssEndMb} MB (growth ${m.growthMb} MB, max ${m.maxRssMb} MB)`);
+      console.log(`  RSS every 1,000 frames after warm-up (MB): ${m.everyThousandMb.join(' ')}`);
+      console.log(`  after warm-up: ${m.breakdownAfterWarmUp}`);
+      console.log(`  at the end: ${m.breakdownEnd}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  } else {
+    await runLoopBench({ memoryFrames: frames });
+  }
 }
