@@ -74,6 +74,12 @@ export class ModelSession {
           interOpNumThreads: 1,
           executionMode: 'sequential',
           graphOptimizationLevel: options.graphOptimization ?? 'all',
+          // ONNX Runtime's intra-op threads spin while they wait for work by default; on a device
+          // whose cores also run the event loop, sharp and the other cameras, the spinning takes
+          // their CPU. Measured on 2 shared cores with intraOpThreads 0 (2 threads), person model:
+          // 33-55 ms and 11.6-13.9 ms CPU a run spinning, 10.6-24 ms and 5.8-7.0 ms without
+          // (docs/benchmarks.md, issue 17). No effect with one thread (there is no pool).
+          extra: { session: { intra_op: { allow_spinning: '0' } } },
           // ONNX Runtime prints its own error for a missing provider library; ours is the one line.
           logSeverityLevel: candidate === 'cpu' ? 3 : 4,
         });
@@ -104,10 +110,20 @@ export class ModelSession {
   }
 
   /** Runs the model on whatever the input buffer holds now. */
-  async run(): Promise<OutputTensors> {
+  run(): Promise<OutputTensors> {
+    return this.runOn(this.input);
+  }
+
+  /** Runs `batch` inputs laid end to end in `data`; only a graph with a dynamic batch accepts more than 1. */
+  async runBatch(data: Float32Array | Uint8Array, batch: number): Promise<OutputTensors> {
+    const ort = await loadOrt();
+    return this.runOn(new ort.Tensor(this.manifest.input.dtype, data, [batch, ...this.manifest.input.shape.slice(1)]));
+  }
+
+  private async runOn(input: OrtTensor): Promise<OutputTensors> {
     let result: OrtSession.ReturnType;
     try {
-      result = await this.session.run({ [this.manifest.input.name]: this.input });
+      result = await this.session.run({ [this.manifest.input.name]: input });
     } catch (err) {
       throw inferenceErrors.EDGE_INFERENCE_RUN_FAILED(`Model "${this.manifest.id}" failed on a frame: ${describeError(err)}`, { id: this.manifest.id }, err);
     }
