@@ -53,7 +53,7 @@ export class RunnerPool {
       if (this.runners.has(id)) continue;
       const runner = await ModelRunner.load(this.store, id, this.options);
       this.runners.set(id, runner);
-      this.logger.info({ model: id, provider: runner.session.provider, warmUpMs: Math.round(runner.session.warmUpMs) }, 'model loaded');
+      this.logger.info({ model: id, provider: runner.session.provider, warmUpMs: Math.round(runner.session.warmUpMs), maxBatch: runner.batching.maxBatch }, 'model loaded');
       this.onLoaded(runner, id);
     }
   }
