@@ -12,6 +12,8 @@
  *   batch-dynamic call), or filling (as adaptive, but waiting for a frame from every camera, at
  *   most one batch-1 call's time after the oldest); frames/s served and p95 latency from capture
  *   to result (the wait for the runner and for the batch to fill included). The offered rate is a factor of the batch-1 capacity measured first.
+ * - runner: the agent's ModelRunner with batching off and on (maxBatch 4, maxWaitMs 0), 2 or 4
+ *   camera loops each inferring 1280x720 JPEGs back to back (preprocessing included).
  * Cases alternate within a round and rounds repeat; ratios are taken within a round, and the load
  * average is printed with each figure.
  * Run alone: node --import tsx test/bench/batching.ts [rounds] [secondsPerCase] [saturated,cameras] [threads,...] [loads,...] [cameras,...]
@@ -25,6 +27,8 @@ import { makeBatchDynamic } from '../../agent/inference/batch-dynamic-graph.js';
 import { Preprocessor } from '../../agent/preprocess/preprocessor.js';
 import type { ModelManifest } from '../../agent/models/manifest.js';
 import { testStore } from '../helpers/test-store.js';
+import { ModelRunner } from '../../agent/pipeline/model-runner.js';
+import { silentLogger } from '../../agent/log/logger.js';
 import { makeFrames } from './frames.js';
 import { quantile, row } from './stats.js';
 
@@ -38,7 +42,7 @@ const cpuMs = () => {
 export interface BatchingCase {
   model: string;
   threads: number;
-  kind: 'saturated' | 'cameras';
+  kind: 'saturated' | 'cameras' | 'runner';
   /** saturated: `fixed-b1`, `dynamic-b1`, `dynamic-b2`, `dynamic-b4`; cameras: `single`, `adaptive` or `fill`. */
   mode: string;
   cameras: number;
@@ -186,6 +190,28 @@ async function simulate(ort: Ort, m: Loaded, threads: number, cameras: number, f
   return { fps: servedInWindow / elapsed, p95: quantile(latencies, 0.95), meanBatch: batches.reduce((a, b) => a + b, 0) / Math.max(1, batches.length), cpuMsPerFrame: cpuInWindow / Math.max(1, servedInWindow) };
 }
 
+/**
+ * The agent's own path: `cameras` loops each calling ModelRunner.infer on 1280x720 JPEGs back to
+ * back (a camera that always has a new frame, preprocessing included), with batching off or on.
+ */
+async function runnerCase(runner: ModelRunner, jpegs: readonly Buffer[], cameras: number, seconds: number): Promise<{ fps: number; p95: number; cpuMsPerFrame: number; meanBatch: number }> {
+  const before = runner.batching;
+  const latencies: number[] = [];
+  const c0 = cpuMs();
+  const t0 = performance.now();
+  const end = t0 + seconds * 1000;
+  await Promise.all(Array.from({ length: cameras }, async (_, c) => {
+    for (let seq = 0; performance.now() < end; seq++) {
+      const s = performance.now();
+      await runner.infer({ source: `camera-${c}`, seq, capturedAt: new Date(), image: { kind: 'encoded', data: jpegs[(seq * cameras + c) % jpegs.length] as Buffer } });
+      latencies.push(performance.now() - s);
+    }
+  }));
+  const after = runner.batching;
+  const batches = after.batches - before.batches;
+  return { fps: latencies.length / ((performance.now() - t0) / 1000), p95: quantile(latencies, 0.95), cpuMsPerFrame: (cpuMs() - c0) / Math.max(1, latencies.length), meanBatch: batches > 0 ? (after.frames - before.frames) / batches : 1 };
+}
+
 async function load(ort: Ort, modelId: string, threads: readonly number[], dir: string): Promise<Loaded> {
   const store = testStore(dir);
   const manifest = store.manifest(modelId);
@@ -227,7 +253,7 @@ export async function runBatchingBench(options: BatchingBenchOptions = {}): Prom
   const threads = options.threads ?? [1, 0];
   const cameraCounts = options.cameraCounts ?? [2, 4];
   const loads = options.loads ?? [0.7, 1.5];
-  const kinds = options.kinds ?? ['saturated', 'cameras'];
+  const kinds = options.kinds ?? ['saturated', 'cameras', 'runner'];
   const policies = options.policies ?? ['single', 'adaptive', 'fill'];
   const ort = await loadOrt();
   const dir = mkdtempSync(join(tmpdir(), 'edge-bench-batching-'));
@@ -245,6 +271,26 @@ export async function runBatchingBench(options: BatchingBenchOptions = {}): Prom
     }
     type Case = () => Promise<Omit<BatchingCase, 'round' | 'loadAverage'>[]>;
     const cases: Case[] = [];
+    const runners: ModelRunner[] = [];
+    if (kinds.includes('runner')) {
+      const store = testStore(dir);
+      const jpegs = await makeFrames(16);
+      for (const id of options.models ?? MODELS) {
+        for (const t of threads) {
+          const off = await ModelRunner.load(store, id, { deviceId: 'bench', logger: silentLogger(), intraOpThreads: t });
+          const on = await ModelRunner.load(store, id, { deviceId: 'bench', logger: silentLogger(), intraOpThreads: t, batching: { maxBatch: 4, maxWaitMs: 0 } });
+          runners.push(off, on);
+          for (const n of cameraCounts) {
+            for (const [mode, runner] of [['single', off], ['adaptive', on]] as const) {
+              cases.push(async () => {
+                const r = await runnerCase(runner, jpegs, n, seconds);
+                return [{ model: id, threads: t, kind: 'runner' as const, mode, cameras: n, load: 0, framesPerSecond: r.fps, p95Ms: r.p95, meanBatch: r.meanBatch, cpuMsPerFrame: r.cpuMsPerFrame }];
+              });
+            }
+          }
+        }
+      }
+    }
     for (const [id, m] of models) {
       for (const t of threads) {
         const modes = [['fixed', 1], ['dynamic', 1], ['dynamic', 2], ['dynamic', 4]] as const;
@@ -275,6 +321,7 @@ export async function runBatchingBench(options: BatchingBenchOptions = {}): Prom
     }
     for (const [id, m] of models) for (const t of threads) console.log(`${id}, ${t} thread(s): batch-1 capacity at start ${(m.capacity.get(t) as number).toFixed(1)} frames/s`);
     for (const m of models.values()) for (const s of m.sessions.values()) await s.release();
+    for (const r of runners) await r.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
