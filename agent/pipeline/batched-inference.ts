@@ -12,7 +12,6 @@ import type { Frame } from '../capture/frame.js';
 import type { ModelManifest } from '../models/manifest.js';
 import type { PreparedInput, Preprocessor } from '../preprocess/preprocessor.js';
 import type { TensorData } from '../preprocess/tensor-fill.js';
-import { makeBatchDynamic } from '../inference/batch-dynamic-graph.js';
 import { ModelSession, type OutputTensors, type SessionOptions } from '../inference/model-session.js';
 import { describeError } from '../errors/agent-error.js';
 
@@ -40,6 +39,8 @@ export type RecordFrame<R> = (item: BatchItem, prepared: PreparedInput, outputs:
  * does not load.
  */
 export async function loadBatchDynamicSession(manifest: ModelManifest, path: string, inputData: TensorData, options: SessionOptions): Promise<{ ok: true; session: ModelSession } | { ok: false; reason: string }> {
+  // onnx-proto is loaded only when batching is on: the command tree stays without it (lazy-modules test).
+  const { makeBatchDynamic } = await import('../inference/batch-dynamic-graph.js');
   const rewritten = makeBatchDynamic(await readFile(path));
   if (!rewritten.ok) return { ok: false, reason: `the graph of ${path} cannot take a dynamic batch: ${rewritten.reason}` };
   const dir = await mkdtemp(join(tmpdir(), 'edge-agent-batch-'));
