@@ -107,7 +107,8 @@ export class ModelRunner {
   /**
    * Infers one frame; `scoreThreshold` overrides the manifest's default. Calls are serialized:
    * the input tensor is shared, so a second camera using the same model waits its turn (each
-   * camera loop awaits its own call, so at most one call per camera is ever waiting).
+   * camera loop awaits its own call, so at most one call per camera is ever waiting). With batching
+   * on, the calls waiting when the previous session call ends go together as the next batch.
    */
   infer(frame: Frame, scoreThreshold?: number): Promise<ResultRecord> {
     if (this.batcher !== undefined) return this.batcher.submit({ frame, scoreThreshold });
