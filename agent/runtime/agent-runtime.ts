@@ -149,6 +149,7 @@ export class AgentRuntime {
         executionProviders: resolved.inference.executionProviders,
         intraOpThreads: resolved.inference.intraOpThreads,
         graphOptimization: resolved.inference.graphOptimization,
+        batching: resolved.inference.batching,
       },
       (runner, id) => {
         // `id` is the configured model; the runner may be one of its variants.

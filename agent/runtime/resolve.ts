@@ -82,6 +82,8 @@ export interface ResolvedConfig {
     /** Stuck-inference rebuilds of one model within `windowMs` after which the agent asks to be restarted. */
     rebuildLimit: { maxRebuilds: number; windowMs: number };
     variantSelection: { enabled: boolean; stepDownAfterMs: number; stepUpAfterMs: number; headroom: number };
+    /** Frames of several cameras in one call (maxBatch 1: off). */
+    batching: { maxBatch: number; maxWaitMs: number };
   };
   cameras: CameraSettings[];
   publish: PublishSettings;
@@ -124,6 +126,7 @@ export function resolveConfig(config: AgentConfig): ResolvedConfig {
       timeoutMs: i.timeoutMs,
       rebuildLimit: { maxRebuilds: i.maxRebuilds, windowMs: i.rebuildWindowSeconds * 1000 },
       variantSelection: { enabled: vs.enabled, stepDownAfterMs: vs.stepDownAfterSeconds * 1000, stepUpAfterMs: vs.stepUpAfterSeconds * 1000, headroom: vs.headroom },
+      batching: { maxBatch: i.batching.maxBatch, maxWaitMs: i.batching.maxWaitMs },
     },
     cameras: config.cameras.map((c) => cameraSettingsFor(c, config)),
     publish: publishSettingsFor(config),

@@ -69,6 +69,7 @@ function everyKeySet(): Record<string, unknown> {
       graphOptimization: 'basic',
       timeoutMs: 20000,
       variantSelection: { enabled: true, stepDownAfterSeconds: 5, stepUpAfterSeconds: 30, headroom: 0.5 },
+      batching: { maxBatch: 4, maxWaitMs: 20 },
     },
     publish: {
       transport: 'mqtt',
@@ -108,6 +109,7 @@ t.test('resolved values follow the configuration', async (t) => {
   t.equal(r.cameras[0]?.models[0]?.topic, 'edge-agent/thing/results/person-yolox-192');
   t.equal(r.publish.clientId, 'client');
   t.equal(r.inference.variantSelection.stepDownAfterMs, 5000);
+  t.same(r.inference.batching, { maxBatch: 4, maxWaitMs: 20 });
   t.same(r.cameras[0]?.gate, { mode: 'motion', analysisWidth: 200, pixelThreshold: 20, minAreaPixels: 300, trackedIntervalMs: 1500 });
   t.same(r.cameras[1]?.gate, { mode: 'mean', threshold: 0.05 });
   t.same(r.cameras[0]?.scene.zones[0], { name: 'right', polygon: [[0.5, 0], [1, 0], [1, 1], [0.5, 1]], labels: ['person'], minDwellMs: 2000 });
