@@ -5,23 +5,7 @@
  * headers); every header type is decoded.
  */
 
-// zlib.crc32 arrived in Node 20.15; the agent supports 20.9, so the table is built here.
-const CRC_TABLE = ((): Uint32Array => {
-  const table = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    table[n] = c >>> 0;
-  }
-  return table;
-})();
-
-/** CRC-32 (IEEE), as event stream preludes and messages carry it. */
-export function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = (CRC_TABLE[(c ^ b) & 0xff] as number) ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+import { crc32 } from 'node:zlib';
 
 /** A header value to encode. */
 export type HeaderValue = { type: 'int32'; value: number } | { type: 'string'; value: string };
