@@ -4,7 +4,9 @@
  * Parts: infer, loop (with the agent's memory), outbox, publish, quantize, peer, storage (slow
  * fsync, group commit), console (frames/s with and without a viewer), cameras (1, 2 and 4 cameras
  * with 1 or 2 models per intra-op thread setting), events (motion gate, tracker, open-events
- * journal, messages per minute by report policy), start-memory (the demo's RSS, npm start vs tsx).
+ * journal, messages per minute by report policy), start-memory (the demo's RSS, npm start vs tsx),
+ * loop-delay (the compiled agent's event-loop delay p99 with and without a slow fsync),
+ * batching (several cameras' frames in one session call vs one at a time).
  * Pick some with
  * `npm run bench -- infer loop`.
  */
@@ -20,6 +22,8 @@ import { formatStorageBench, runStorageBench } from './storage.js';
 import { formatCamerasBench, runCamerasBench } from './cameras.js';
 import { formatStartMemoryBench, runStartMemoryBench } from './start-memory.js';
 import { runEventsBench } from './events.js';
+import { formatBatchingBench, runBatchingBench } from './batching.js';
+import { formatLoopDelayBench, runLoopDelayBench } from './loop-delay.js';
 
 const parts: Record<string, () => Promise<unknown>> = {
   infer: async () => {
@@ -54,6 +58,14 @@ const parts: Record<string, () => Promise<unknown>> = {
     console.log(formatStartMemoryBench(await runStartMemoryBench()));
   },
   events: () => runEventsBench(),
+  'loop-delay': async () => {
+    console.log('\nevent-loop delay of the compiled agent (two models, 20 frames/s), fsync shim off and +20 ms, intra-op threads 1 and 0 (alternating)');
+    console.log(formatLoopDelayBench(await runLoopDelayBench()));
+  },
+  batching: async () => {
+    console.log('\nbatching across cameras: batch-dynamic graph at batch 1, 2, 4; 2 or 4 simulated cameras one at a time, adaptive or filled; the agent\'s ModelRunner with batching off and on (alternating)');
+    console.log(formatBatchingBench(await runBatchingBench()));
+  },
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
