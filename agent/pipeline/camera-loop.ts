@@ -253,8 +253,8 @@ export class CameraLoop {
         this.failure(err, { model: model.id }, 'inference failed');
         continue;
       }
-      seen?.push(record);
-      const { record: kept, events, counts } = model.policy.apply(record, Date.now());
+      const { record: kept, events, counts, tracked } = model.policy.apply(record, Date.now());
+      seen?.push(tracked ?? record);
       // Counts of intervals that ended before this frame go first: they are about earlier time.
       for (const c of counts) this.keepOne(c, model);
       for (const event of events) this.keepOne(event, model);

@@ -39,6 +39,8 @@ export type ReportDecision = 'every' | 'changed' | 'heartbeat' | 'events' | 'cou
 
 /** What the loop does with one result: keep `record` if set, every event, and every count record. */
 export interface ReportOutcome {
+  /** The result with the track ids, before minScore and the keep decision (what the console draws). */
+  tracked?: ResultRecord;
   decision: ReportDecision;
   record: ResultRecord | undefined;
   events: EventRecord[];
@@ -102,6 +104,11 @@ export class ReportPolicy {
     // A frame in flight when a reconfiguration closed this policy: its tracks have ended already.
     if (this.closed) return { decision: 'skip', record: undefined, events: [], counts: [] };
     const { tracked, events } = this.track(record, nowMs);
+    const outcome = this.decide(tracked, events, nowMs);
+    return { ...outcome, tracked };
+  }
+
+  private decide(tracked: ResultRecord, events: EventRecord[], nowMs: number): ReportOutcome {
     this.options.journal?.store.record(events);
     if (this.counts !== undefined) {
       const counts = this.counts.due(nowMs);

@@ -87,10 +87,8 @@ t.test('the zone, the line and the track id on the page and in latest.jpg', { sk
     t.ok(drawn.line >= 3, `${name}: the line is drawn with its arrow`);
     if (name === 'desk-cam') t.equal(drawn.caption, 'desk: 1', 'the zone caption shows who is in it');
   }
-  // The camera loop hands the console each model's result as inferred; the track ids are added
-  // by the report policy after that, so they reach the console only once the loop offers the
-  // tracked result (a change in agent/pipeline, not the console's; see docs/console.md).
-  await t.test('the detection carries its track id', { todo: 'needs the camera loop to offer the tracked result to the console tap' }, async (t) => {
+  // The camera loop hands the console each model's result after the tracker gave it its ids.
+  await t.test('the detection carries its track id', async (t) => {
     const tracked = await cameraState(base, 'desk-cam', (c) => c.picture?.detections[0]?.trackId !== undefined, 60_000);
     const trackId = tracked?.picture?.detections[0]?.trackId;
     t.match(trackId, /^[0-9A-Z]{26}$/, 'a ULID, with tracking on');
