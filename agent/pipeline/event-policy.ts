@@ -37,18 +37,6 @@ interface TrackMemory {
 
 const NO_ZONES: ReadonlySet<string> = new Set();
 
-/**
- * The anchor of `box`, kept on the centres of the frame's outermost pixels. A person near the
- * camera is cut off by the bottom edge, and the detector's box then ends exactly at y = 1: on the
- * edge of any zone drawn down to the bottom of the frame, where the point-in-polygon test says
- * "outside" (the ground-truth sequences showed a track standing in such a zone reported as leaving
- * and entering it again).
- */
-function anchorInFrame(box: TrackView['box'], width: number, height: number): NormPoint {
-  const [x, y] = anchorOf(box, width, height);
-  return [Math.min(Math.max(x, 0.5 / width), 1 - 0.5 / width), Math.min(Math.max(y, 0.5 / height), 1 - 0.5 / height)];
-}
-
 /** One per camera and model, beside its tracker. */
 export class EventPolicy {
   private readonly scene: SceneSettings;
@@ -127,7 +115,7 @@ export class EventPolicy {
   /** Moves the track's anchor: zone entries and exits, line crossings. */
   private move(t: TrackView, mem: TrackMemory, frame: FrameContext): EventChange[] {
     const changes: EventChange[] = [];
-    const anchor = anchorInFrame(t.box, frame.width, frame.height);
+    const anchor = anchorOf(t.box, frame.width, frame.height);
     for (const zone of this.scene.zones) {
       if (!labelCounts(zone.labels, t.label)) continue;
       const inside = insidePolygon(anchor, zone.polygon);

@@ -8,9 +8,18 @@ import type { Box } from '../results/result-record.js';
 /** A point in normalized frame coordinates. */
 export type NormPoint = readonly [number, number];
 
-/** The bottom centre of `box` (source pixels) in normalized coordinates of a `width` x `height` frame. */
+/**
+ * The bottom centre of `box` (source pixels) in normalized coordinates of a `width` x `height`
+ * frame, kept on the centres of the frame's outermost pixels. A person near the camera is cut off
+ * by the bottom edge, and the detector's box then ends exactly at y = 1: on the edge of any zone
+ * drawn down to the bottom of the frame, where the point-in-polygon test may say "outside" (the
+ * ground-truth sequences showed a track standing in such a zone reported as leaving and entering
+ * it again).
+ */
 export function anchorOf(box: Box, width: number, height: number): NormPoint {
-  return [(box.x + box.width / 2) / width, (box.y + box.height) / height];
+  const x = (box.x + box.width / 2) / width;
+  const y = (box.y + box.height) / height;
+  return [Math.min(Math.max(x, 0.5 / width), 1 - 0.5 / width), Math.min(Math.max(y, 0.5 / height), 1 - 0.5 / height)];
 }
 
 /** True when `p` lies inside `polygon` (even-odd rule; a point on an edge may fall either way). */
