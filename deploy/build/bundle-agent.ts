@@ -21,8 +21,8 @@ import { build, type Plugin } from 'esbuild';
 /** Packages with native code: never bundled, shipped by the runtime component. */
 export const RUNTIME_PACKAGES: readonly string[] = ['onnxruntime-node', 'sharp', 'better-sqlite3', 'aws-crt'];
 
-/** The oldest Node.js the bundle's syntax must run on (engines.node's floor). */
-export const BUNDLE_TARGET = 'node20.9';
+/** The oldest Node.js the agent bundle's syntax must run on (engines.node's floor in package.json). */
+export const BUNDLE_TARGET = 'node26';
 
 /** Where the native modules are looked up first: the runtime component's own layout. */
 const BANNER = [

@@ -14,13 +14,20 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
-import { BUNDLE_TARGET, mirroredImportMetaUrl } from '../build/bundle-agent.js';
+import { mirroredImportMetaUrl } from '../build/bundle-agent.js';
 
 /** The repository root (this file is deploy/contract/build-contract.ts). */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The package's name. */
 export const CONTRACT_PACKAGE = 'edge-agent-contract';
+
+/**
+ * The oldest Node.js the contract package runs on. Lower than the agent's own floor: cloud
+ * consumers (Lambda, a subscriber service) pick their Node.js for their own reasons, and the
+ * contract is plain JavaScript with mqtt as its one dependency.
+ */
+const CONTRACT_NODE_FLOOR = '20.9';
 
 /** Builds the package into `stage` (deleted first); returns its package.json. */
 export async function buildContract(stage: string, root: string = repoRoot): Promise<Record<string, unknown>> {
@@ -35,7 +42,7 @@ export async function buildContract(stage: string, root: string = repoRoot): Pro
     bundle: true,
     format: 'esm',
     platform: 'node',
-    target: BUNDLE_TARGET,
+    target: `node${CONTRACT_NODE_FLOOR}`,
     external: ['mqtt'],
     legalComments: 'none',
     sourcemap: false,
@@ -53,7 +60,7 @@ export async function buildContract(stage: string, root: string = repoRoot): Pro
     description: 'The edge agent message contract for cloud consumers: types, JSON Schemas, validateMessage and a checking MQTT subscriber.',
     license: agentPkg.license,
     type: 'module',
-    engines: { node: '>=20.9' },
+    engines: { node: `>=${CONTRACT_NODE_FLOOR}` },
     exports: {
       '.': { types: './types/deploy/contract/index.d.ts', default: './dist/index.js' },
       './schemas/*': './agent/publish/schemas/*',
