@@ -112,6 +112,20 @@ export class OutboxThread {
     private readonly synchronous: OutboxSynchronous,
   ) {}
 
+  /**
+   * Starts the thread now instead of at its first job. A long-running agent does, so the thread's
+   * memory (its own V8 isolate, about 6 MB) is paid at start-up and not later, where it would look
+   * like growth; a short-lived command never calls this.
+   */
+  start(): void {
+    if (this.worker === null && !this.closed && this.failure === null) this.spawn();
+  }
+
+  /** True while the worker thread exists (started and not ended). */
+  get running(): boolean {
+    return this.worker !== null;
+  }
+
   /** A PASSIVE checkpoint on the thread's own connection. */
   async checkpoint(): Promise<CheckpointResult> {
     const r = await this.submit({ kind: 'checkpoint' });

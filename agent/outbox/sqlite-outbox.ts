@@ -310,6 +310,14 @@ export class SqliteOutbox implements Outbox {
     return next;
   }
 
+  /**
+   * Starts the background thread now (with `backgroundThread`), for a process that will keep the
+   * outbox open: see OutboxThread.start. Without this the thread starts at its first job.
+   */
+  startBackgroundThread(): void {
+    if (this.o.backgroundThread) this.thread.start();
+  }
+
   /** Mark writes so far (benchmarks, tests). */
   seqMarkStats(): SeqMarkStats {
     return this.marks.stats();

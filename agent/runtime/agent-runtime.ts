@@ -134,6 +134,8 @@ export class AgentRuntime {
       onCorrupt: (rows) => metrics.outboxCorruptRows(rows),
       dropRecordFields: { deviceId: resolved.deviceId },
     });
+    // The agent runs for weeks: its outbox thread's memory is paid now, not after the first ~500 results.
+    outbox.startBackgroundThread();
     if (outbox.recovery !== null) {
       const r = outbox.recovery;
       // Lost rows are counted by onDropped (storeLost); a replaced store is counted here.

@@ -1,8 +1,9 @@
 import t from 'tap';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { checkpointEveryFrames } from '../../agent/outbox/checkpoint-scheduler.js';
+import { OutboxThread } from '../../agent/outbox/outbox-thread.js';
 import { detectionEntry, integrityCheck, openOutbox } from './helpers.js';
 
 t.test('checkpoints run on the worker and keep the WAL bounded', async (t) => {
@@ -39,6 +40,26 @@ t.test('a short-lived outbox never starts the worker', (t) => {
   t.equal(outbox.checkpointStats().requested, 0);
   outbox.close();
   t.end();
+});
+
+t.test('the thread started at open (as the agent does) is the one later jobs use, and close ends it', async (t) => {
+  const dir = t.testdir();
+  const thread = new OutboxThread(join(dir, 'thread.sqlite'), 'normal');
+  t.equal(thread.running, false, 'not started by construction');
+  thread.start();
+  thread.start();
+  t.equal(thread.running, true);
+  const file = join(dir, 'mark');
+  await thread.writeSynced(file, 'seq 1\n');
+  t.equal(readFileSync(file, 'utf8'), 'seq 1\n', 'a job runs on the started thread');
+  thread.close();
+  thread.start();
+  await t.rejects(thread.writeSynced(file, 'seq 2\n'), /closed/, 'nothing starts or runs after close');
+
+  const outbox = openOutbox(dir);
+  outbox.startBackgroundThread();
+  outbox.enqueue(detectionEntry(1));
+  outbox.close();
 });
 
 t.test('backgroundThread: false keeps checkpoints and mark writes on the calling thread', async (t) => {
