@@ -56,7 +56,8 @@ t.test('unreachable broker: backoff grows to its cap while results keep arriving
     drainer.notify();
   }, 5);
   t.teardown(() => clearInterval(producer));
-  await until(t, 'ten connect attempts', () => publisher.connectAttempts >= 10);
+  // Failures, not attempts: an attempt is counted as it starts, its failure only once it failed.
+  await until(t, 'ten failed connect attempts', () => (drainer.stats().connectFailures.unreachable ?? 0) >= 10);
   await until(t, 'a summary line', () => log.lines.some((l) => l.msg.startsWith('publish: offline for')));
   clearInterval(producer);
   checkBackoffGrew(t, publisher.connectTimesMs);
