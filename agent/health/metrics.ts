@@ -11,6 +11,29 @@ export type FrameDropReason = 'busy' | 'decode-failed';
 export type CameraRestartReason = 'exited' | 'stalled' | 'failed-to-start';
 /** Why the outbox dropped rows: the limit that was hit. */
 export type OutboxDropReason = 'maxRows' | 'maxBytes' | 'maxAge' | 'minFreeDisk' | 'diskFull' | 'storeLost';
+/** The type of a kept event message (the `events` report policy). */
+export type EventMetricType = 'start' | 'update' | 'end';
+/** What became of a `counts` interval: sent, skipped after a clock jump, or dropped while too many were held. */
+export type CountIntervalOutcome = 'sent' | 'skipped' | 'dropped';
+
+/**
+ * Running totals of the outbox's background work since it opened (its checkpoint and seq-mark
+ * counters), so health needs no outbox import. The metrics add what grew since the last call.
+ */
+export interface OutboxThreadCounts {
+  /** WAL checkpoints completed on the outbox thread. */
+  checkpoints: number;
+  /** Checkpoints that failed on the thread. */
+  checkpointFailures: number;
+  /** Seq marks written ahead in the background and made durable. */
+  seqMarkWritesAhead: number;
+  /** Seq marks written on the event loop (open, close, and every insert that waited for one). */
+  seqMarkWritesOnLoop: number;
+  /** Inserts that waited for a seq mark because a counter reached the durable reservation. */
+  seqMarkInsertWaits: number;
+  /** Seq-mark writes that failed. */
+  seqMarkFailures: number;
+}
 
 /** What the agent counts; every method is cheap enough to call per frame. */
 /** The outbox figures the gauges show (a subset of the outbox's status, so health needs no outbox import). */
@@ -67,6 +90,16 @@ export interface AgentMetrics {
   variantSwitched(model: string, from: string, to: string, reason: string): void;
   /** `variant` is now the one running for `model` (the previous one's series is removed). */
   variantInUse(model: string, variant: string): void;
+  /** An event message of `type` from `model` on `camera` was stored in the outbox. */
+  eventKept(camera: string, model: string, type: EventMetricType): void;
+  /** `intervals` more count intervals of `model` on `camera` ended as `outcome`. */
+  countIntervals(camera: string, model: string, outcome: CountIntervalOutcome, intervals: number): void;
+  /** One session call of `model` with batching on ran `frames` frames together. */
+  inferenceBatchObserved(model: string, frames: number): void;
+  /** `model` was loaded with batching asked for, but its graph could not take a dynamic batch: it runs one frame at a time. */
+  batchingFallback(model: string): void;
+  /** The outbox's background-work totals now; what grew since the last call is counted. */
+  outboxThreadObserved(counts: OutboxThreadCounts): void;
 }
 
 /** Options for createAgentMetrics. */
@@ -77,6 +110,13 @@ export interface AgentMetricsOptions {
 
 // From 1 ms (a small model on a PC) to 10 s (a large model on a Pi Zero 2 W).
 const inferenceBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+// Frames per batched call: 1 to inference.batching.maxBatch's maximum, 16.
+const batchSizeBuckets = [1, 2, 3, 4, 6, 8, 12, 16];
+
+/** How much a running total grew; a total below the last one started again (a new outbox), so all of it is new. */
+function grewBy(now: number, before: number): number {
+  return now >= before ? now - before : now;
+}
 
 /** Creates the agent's metrics in a fresh registry (one per agent, so tests never share state). */
 export function createAgentMetrics(options: AgentMetricsOptions = {}): AgentMetrics {
@@ -131,6 +171,20 @@ export function createAgentMetrics(options: AgentMetricsOptions = {}): AgentMetr
   const variantInfo = new Gauge({ name: 'edge_agent_model_variant_info', help: 'Always 1, for the variant running for each model now.', labelNames: ['model', 'variant'] as const, registers });
   // One series per model: the previous variant's series goes, so a query needs no max_over_time.
   const variantNow = new Map<string, string>();
+  const events = new Counter({ name: 'edge_agent_events_total', help: 'Event messages stored in the outbox (report.policy events), by camera, model and type (start, update, end).', labelNames: ['camera', 'model', 'type'] as const, registers });
+  const countIntervals = new Counter({
+    name: 'edge_agent_count_intervals_total',
+    help: 'Count intervals (report.policy counts) by outcome: sent, skipped (more than 1000 elapsed at once, a clock jump), dropped (more than 1000 held before the first inferred frame).',
+    labelNames: ['camera', 'model', 'outcome'] as const,
+    registers,
+  });
+  const batchSizes = new Histogram({ name: 'edge_agent_inference_batch_size', help: 'Frames per session call of a model with batching on (inference.batching).', labelNames: ['model'] as const, buckets: batchSizeBuckets, registers });
+  const batchingFallbacks = new Counter({ name: 'edge_agent_inference_batching_fallbacks_total', help: 'Model loads with batching asked for whose graph could not take a dynamic batch, so the model runs one frame at a time.', labelNames: ['model'] as const, registers });
+  const checkpoints = new Counter({ name: 'edge_agent_outbox_checkpoints_total', help: 'WAL checkpoints completed on the outbox thread.', registers });
+  const seqMarkWrites = new Counter({ name: 'edge_agent_outbox_seq_mark_writes_total', help: 'Seq marks written: ahead (in the background) or on-loop (open, close, or an insert that waited).', labelNames: ['where'] as const, registers });
+  const seqMarkWaits = new Counter({ name: 'edge_agent_outbox_seq_mark_insert_waits_total', help: 'Inserts that waited for a seq mark written on the spot (a counter reached the durable reservation).', registers });
+  const threadFailures = new Counter({ name: 'edge_agent_outbox_thread_failures_total', help: 'Background work of the outbox that failed, by job (checkpoint, seq-mark).', labelNames: ['job'] as const, registers });
+  let threadBefore: OutboxThreadCounts = { checkpoints: 0, checkpointFailures: 0, seqMarkWritesAhead: 0, seqMarkWritesOnLoop: 0, seqMarkInsertWaits: 0, seqMarkFailures: 0 };
 
   return Object.freeze({
     registry,
@@ -164,6 +218,20 @@ export function createAgentMetrics(options: AgentMetricsOptions = {}): AgentMetr
       if (previous !== undefined && previous !== variant) variantInfo.remove({ model, variant: previous });
       variantNow.set(model, variant);
       variantInfo.set({ model, variant }, 1);
+    },
+    eventKept: (camera: string, model: string, type: EventMetricType) => events.inc({ camera, model, type }),
+    countIntervals: (camera: string, model: string, outcome: CountIntervalOutcome, intervals: number) => countIntervals.inc({ camera, model, outcome }, intervals),
+    inferenceBatchObserved: (model: string, frames: number) => batchSizes.observe({ model }, frames),
+    batchingFallback: (model: string) => batchingFallbacks.inc({ model }),
+    outboxThreadObserved: (counts: OutboxThreadCounts) => {
+      const b = threadBefore;
+      checkpoints.inc(grewBy(counts.checkpoints, b.checkpoints));
+      seqMarkWrites.inc({ where: 'ahead' }, grewBy(counts.seqMarkWritesAhead, b.seqMarkWritesAhead));
+      seqMarkWrites.inc({ where: 'on-loop' }, grewBy(counts.seqMarkWritesOnLoop, b.seqMarkWritesOnLoop));
+      seqMarkWaits.inc(grewBy(counts.seqMarkInsertWaits, b.seqMarkInsertWaits));
+      threadFailures.inc({ job: 'checkpoint' }, grewBy(counts.checkpointFailures, b.checkpointFailures));
+      threadFailures.inc({ job: 'seq-mark' }, grewBy(counts.seqMarkFailures, b.seqMarkFailures));
+      threadBefore = { ...counts };
     },
   });
 }

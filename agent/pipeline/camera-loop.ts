@@ -21,6 +21,7 @@ import type { FrameGate } from './change-gate.js';
 import { decodeThreshold, keepClasses, type ClassFilter } from '../postprocess/class-filter.js';
 import { pipelineErrors } from './errors.js';
 import type { ReportPolicy } from './report-policy.js';
+import type { CountPolicyStats } from './count-policy.js';
 
 /** How often the loop asks `counts` policies for intervals that ended (a message is at most this late). */
 const COUNTS_TICK_MS = 1000;
@@ -99,6 +100,8 @@ export class CameraLoop {
   private readonly throttle = new LogThrottle();
   private readonly counters: CameraLoopStats = { framesInferred: 0, framesSkipped: 0, framesDropped: 0, resultsKept: 0, enqueueFailures: 0 };
   private reportedDrops = 0;
+  /** Each `counts` policy's interval counters as last reported to the metrics (a replaced policy starts at zero). */
+  private readonly countsReported = new WeakMap<ReportPolicy, CountPolicyStats>();
   private done: Promise<void> | undefined;
   /** Closes `counts` intervals on the wall clock, so they are sent while no frame comes. */
   private countsTimer: NodeJS.Timeout | undefined;
@@ -158,6 +161,7 @@ export class CameraLoop {
       const target = this.o.models.find((m) => m.id === old.id) ?? old;
       for (const event of old.policy.close(nowMs, 'reconfigured')) this.keepOne(event, target);
       for (const counts of old.policy.dueCounts(nowMs)) this.keepOne(counts, target);
+      this.reportCountStats(old.policy, target.id);
     }
     for (const model of this.o.models) {
       if (before.some((m) => m.policy === model.policy)) continue;
@@ -257,6 +261,7 @@ export class CameraLoop {
       seen?.push(tracked ?? record);
       // Counts of intervals that ended before this frame go first: they are about earlier time.
       for (const c of counts) this.keepOne(c, model);
+      if (counts.length > 0) this.reportCountStats(model.policy, model.id);
       for (const event of events) this.keepOne(event, model);
       if (kept !== undefined && this.keepOne(kept, model)) this.o.onKept?.(kept);
     }
@@ -268,6 +273,7 @@ export class CameraLoop {
     for (const model of this.o.models) {
       try {
         for (const c of model.policy.dueCounts(nowMs)) this.keepOne(c, model);
+        this.reportCountStats(model.policy, model.id);
       } catch (err) {
         // Runs from a timer: nothing may escape it.
         this.failure(err, { model: model.id }, 'count records could not be made');
@@ -287,7 +293,22 @@ export class CameraLoop {
     }
     this.counters.resultsKept++;
     this.o.metrics.resultKept(this.name, model.id);
+    if ('kind' in kept && kept.kind === 'event') this.o.metrics.eventKept(this.name, model.id, kept.type);
     return true;
+  }
+
+  /** Counts what grew of a `counts` policy's intervals (sent, skipped after a clock jump, dropped while held) since the last report. */
+  private reportCountStats(policy: ReportPolicy, modelId: string): void {
+    const now = policy.countStats();
+    if (now === undefined) return;
+    const before = this.countsReported.get(policy) ?? { intervalsSent: 0, intervalsSkipped: 0, intervalsDropped: 0 };
+    const grew = (outcome: 'sent' | 'skipped' | 'dropped', by: number): void => {
+      if (by > 0) this.o.metrics.countIntervals(this.name, modelId, outcome, by);
+    };
+    grew('sent', now.intervalsSent - before.intervalsSent);
+    grew('skipped', now.intervalsSkipped - before.intervalsSkipped);
+    grew('dropped', now.intervalsDropped - before.intervalsDropped);
+    this.countsReported.set(policy, now);
   }
 
   private async inferWithTimeout(model: CameraModel, frame: Frame): Promise<ResultRecord> {

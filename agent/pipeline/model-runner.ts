@@ -24,6 +24,8 @@ export interface RunnerOptions extends SessionOptions {
   maxInputPixels?: number;
   /** Frames of several cameras in one call; absent or `maxBatch` 1 runs them one at a time. */
   batching?: BatchingOptions;
+  /** Called with the model id and the frames of each batched call as it starts (metrics); never with batching off. */
+  onBatch?: (model: string, frames: number) => void;
 }
 
 /** Whether a runner batches, and what its batcher did. */
@@ -58,7 +60,7 @@ export class ModelRunner {
   /** Stage times of the most recent frame. */
   readonly lastStages: StageBreakdown = { decodeResizeMs: 0, tensorFillMs: 0, sessionRunMs: 0, decodeNmsMs: 0 };
 
-  private constructor(manifest: ModelManifest, session: ModelSession, preprocessor: Preprocessor, deviceId: string, batched?: { inference: BatchedInference; options: BatchingOptions }, batchFallback?: string) {
+  private constructor(manifest: ModelManifest, session: ModelSession, preprocessor: Preprocessor, deviceId: string, batched?: { inference: BatchedInference; options: BatchingOptions; onBatch: RunnerOptions['onBatch'] }, batchFallback?: string) {
     this.manifest = manifest;
     this.session = session;
     this.preprocessor = preprocessor;
@@ -67,7 +69,11 @@ export class ModelRunner {
     this.batchFallback = batchFallback;
     if (batched !== undefined) {
       const b = batched.inference;
-      this.batcher = new AdaptiveBatcher((items) => b.run(items, (f, prepared, outputs, runMs) => this.record(f, prepared, outputs, runMs)), batched.options);
+      const onBatch = batched.onBatch;
+      this.batcher = new AdaptiveBatcher((items) => {
+        onBatch?.(manifest.id, items.length);
+        return b.run(items, (f, prepared, outputs, runMs) => this.record(f, prepared, outputs, runMs));
+      }, batched.options);
     }
   }
 
@@ -87,7 +93,7 @@ export class ModelRunner {
       const loaded = await loadBatchDynamicSession(manifest, path, preprocessor.data, options);
       if (loaded.ok) {
         const inference = new BatchedInference(manifest, loaded.session, preprocessor, batching.maxBatch);
-        return new ModelRunner(manifest, loaded.session, preprocessor, options.deviceId, { inference, options: batching });
+        return new ModelRunner(manifest, loaded.session, preprocessor, options.deviceId, { inference, options: batching, onBatch: options.onBatch });
       }
       // Degrade loudly: the model still runs, one frame at a time.
       options.logger.warn({ model: manifest.id, reason: loaded.reason }, 'batching unavailable for this model; running it one frame at a time');

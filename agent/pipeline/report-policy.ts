@@ -10,7 +10,7 @@ import type { CountRecord } from '../results/count-record.js';
 import type { EndReason, EventRecord } from '../results/event-record.js';
 import { newResultId } from '../results/result-id.js';
 import type { DetectionRecord, ResultRecord } from '../results/result-record.js';
-import { CountPolicy } from './count-policy.js';
+import { CountPolicy, type CountPolicyStats } from './count-policy.js';
 import { EventPolicy } from './event-policy.js';
 import { restartEnd, type OpenEventJournal } from './open-events.js';
 import type { SceneSettings } from './scene.js';
@@ -72,6 +72,11 @@ export class ReportPolicy {
       if (options.intervalSeconds === undefined) throw new TypeError('ReportPolicy: policy "counts" needs intervalSeconds (report.intervalSeconds)');
       this.counts = new CountPolicy({ scene: options.scene ?? { zones: [], lines: [] }, intervalMs: options.intervalSeconds * 1000, newId: () => newResultId() });
     }
+  }
+
+  /** `counts`: the interval counters so far (sent, skipped, dropped); undefined for other policies. */
+  countStats(): CountPolicyStats | undefined {
+    return this.counts?.stats();
   }
 
   /** Objects the tracker follows now (tentative or confirmed); 0 without a tracker. */

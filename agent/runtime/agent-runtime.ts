@@ -26,6 +26,7 @@ import { ReportPolicy } from '../pipeline/report-policy.js';
 import { OpenEventJournal } from '../pipeline/open-events.js';
 import { resultEntry } from '../publish/result-entry.js';
 import type { ResultRecord } from '../results/result-record.js';
+import { observeOutbox } from './outbox-metrics.js';
 import { restartOnlyChanges } from './restart-only.js';
 import { createPublisher, startPublishing, type HeartbeatSource, type Publishing } from './publishing.js';
 import type { GreengrassEnvironment } from '../config/environment.js';
@@ -152,11 +153,13 @@ export class AgentRuntime {
         intraOpThreads: resolved.inference.intraOpThreads,
         graphOptimization: resolved.inference.graphOptimization,
         batching: resolved.inference.batching,
+        onBatch: (model, frames) => metrics.inferenceBatchObserved(model, frames),
       },
       (runner, id) => {
         // `id` is the configured model; the runner may be one of its variants.
         readiness.modelWarmedUp(id);
         for (const f of runner.session.fallbacks) if (f.provider !== 'cpu') metrics.executionProviderFallback(runner.manifest.id, f.provider);
+        if (runner.batching.fallback !== undefined) metrics.batchingFallback(runner.manifest.id);
       },
       resolved.inference.rebuildLimit,
     );
@@ -420,7 +423,7 @@ export class AgentRuntime {
   }
 
   private observeOutbox(): void {
-    const tick = () => this.metrics.outboxObserved(this.outbox.status());
+    const tick = () => observeOutbox(this.outbox, this.metrics);
     tick();
     // Outbox gauges are refreshed on a timer rather than per frame: a status query is a few
     // aggregate SELECTs, cheap but not free at 30 frames per second.
