@@ -6,14 +6,13 @@
  * first interval (`started`), whole intervals aligned to 2 s, a partial last one (`shutdown`).
  */
 import t from 'tap';
-import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { outboxPath } from '../../agent/outbox/paths.js';
 import type { CountsMessage } from '../../agent/publish/messages.js';
 import { DeliveryChecker } from '../../agent/publish/subscriber/delivery-checker.js';
 import { MessageValidator } from '../../agent/publish/subscriber/message-validator.js';
-import { sharedImage, sharedModels } from '../helpers/shared.js';
+import { sharedModels } from '../helpers/shared.js';
+import { keptOfKind, oneImageFrames, outboxRows, waitUntil } from './helpers/agent-output.js';
 import { startAgent } from '../faults/helpers/agent.js';
 
 function writeConfig(dir: string, frames: string): string {
@@ -42,43 +41,17 @@ cameras:
   return file;
 }
 
-/** Every outbox row's payload, in seq order. */
-function payloads(dataDir: string): { topic: string; payload: string }[] {
-  const file = outboxPath(dataDir);
-  if (!existsSync(file)) return [];
-  const db = new Database(file, { readonly: true });
-  try {
-    return db.prepare('SELECT topic, payload FROM outbox ORDER BY seq').all() as { topic: string; payload: string }[];
-  } finally {
-    db.close();
-  }
-}
-
-function countsIn(dataDir: string): CountsMessage[] {
-  return payloads(dataDir).map((r) => JSON.parse(r.payload) as CountsMessage).filter((m) => m.kind === 'counts');
-}
-
-async function waitUntil(what: string, check: () => boolean, timeoutMs = 300_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 t.test('the agent sends one valid counts message per interval, contiguous, partial at start and stop', { timeout: 600_000 }, async (t) => {
   const dir = t.testdir();
-  const frames = join(dir, 'frames');
-  mkdirSync(frames);
-  copyFileSync(sharedImage('hopper.jpg'), join(frames, 'hopper.jpg')); // a temp copy, never in the repo
+  const frames = oneImageFrames(dir);
   const dataDir = join(dir, 'data');
   const agent = await startAgent(writeConfig(dir, frames));
   t.teardown(() => agent.kill());
-  const seen = (): boolean => countsIn(dataDir).filter((c) => !c.partial && c.labels.some((l) => l.label === 'person')).length >= 2;
+  const seen = (): boolean => keptOfKind<CountsMessage>(dataDir, 'counts').filter((c) => !c.partial && c.labels.some((l) => l.label === 'person')).length >= 2;
   await waitUntil('two whole intervals with the person', seen);
   t.equal(await agent.stop(60_000), 0, 'clean exit');
 
-  const rows = payloads(dataDir);
+  const rows = outboxRows(dataDir);
   const validator = new MessageValidator();
   const checker = new DeliveryChecker();
   for (const row of rows) {
@@ -89,9 +62,9 @@ t.test('the agent sends one valid counts message per interval, contiguous, parti
   const report = checker.report();
   t.equal(report.invalid, 0);
   t.same(report.devices.map((d) => d.gaps), [[]], 'no gaps in seq or streamSeq');
-  t.equal(rows.length, countsIn(dataDir).length, 'the counts policy keeps nothing but counts messages');
+  t.equal(rows.length, keptOfKind<CountsMessage>(dataDir, 'counts').length, 'the counts policy keeps nothing but counts messages');
 
-  const counts = countsIn(dataDir);
+  const counts = keptOfKind<CountsMessage>(dataDir, 'counts');
   t.ok(counts.length >= 4, `${counts.length} counts messages`);
   const first = counts[0] as CountsMessage;
   const last = counts[counts.length - 1] as CountsMessage;

@@ -4,7 +4,6 @@
  * camera loop, real person model, a files camera replaying a temp copy of hopper.jpg.
  */
 import t from 'tap';
-import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FilesSource } from '../../agent/capture/files-source.js';
 import { createAgentMetrics } from '../../agent/health/metrics.js';
@@ -15,7 +14,7 @@ import { ReportPolicy } from '../../agent/pipeline/report-policy.js';
 import { RunnerPool } from '../../agent/pipeline/runner-pool.js';
 import type { EventRecord } from '../../agent/results/event-record.js';
 import type { ResultRecord } from '../../agent/results/result-record.js';
-import { sharedImage } from '../helpers/shared.js';
+import { oneImageFrames, waitUntil } from './helpers/agent-output.js';
 import { testStore } from '../helpers/test-store.js';
 
 function model(heartbeatSeconds: number): CameraModel {
@@ -23,23 +22,14 @@ function model(heartbeatSeconds: number): CameraModel {
   return { id: 'person-yolox-192', threshold: 0.3, policy: new ReportPolicy({ policy: 'events', heartbeatSeconds, minScore: 0, tracking }), topic: 't' };
 }
 
-async function waitUntil(what: string, check: () => boolean, timeoutMs = 120_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 t.test('replacing the policy ends its open tracks with reason reconfigured', { timeout: 300_000 }, async (t) => {
   const dir = t.testdir();
-  mkdirSync(join(dir, 'frames'));
-  copyFileSync(sharedImage('hopper.jpg'), join(dir, 'frames', 'hopper.jpg'));
+  const frames = oneImageFrames(dir);
   const logger = silentLogger();
   const pool = new RunnerPool(testStore(join(dir, 'models')), { deviceId: 'test', logger, intraOpThreads: 1 });
   t.teardown(() => pool.close());
   await pool.load(['person-yolox-192']);
-  const source = new FilesSource({ type: 'files', name: 'cam', path: join(dir, 'frames'), fps: 10, loop: true }, { logger, searchPath: '', devDir: '/dev' });
+  const source = new FilesSource({ type: 'files', name: 'cam', path: frames, fps: 10, loop: true }, { logger, searchPath: '', devDir: '/dev' });
   const readiness = new ReadinessTracker({ cameras: [{ name: 'cam', staleAfterMs: 10_000 }], models: ['person-yolox-192'] });
   readiness.modelWarmedUp('person-yolox-192');
   const kept: EventRecord[] = [];

@@ -5,13 +5,12 @@
  * stop (SIGTERM) ends the new run's track with reason `shutdown`.
  */
 import t from 'tap';
-import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { outboxPath } from '../../agent/outbox/paths.js';
 import { OPEN_EVENTS_FILE } from '../../agent/pipeline/open-events.js';
 import type { EventRecord } from '../../agent/results/event-record.js';
-import { sharedImage, sharedModels } from '../helpers/shared.js';
+import { sharedModels } from '../helpers/shared.js';
+import { keptOfKind, oneImageFrames, waitUntil } from './helpers/agent-output.js';
 import { startAgent } from '../faults/helpers/agent.js';
 
 function writeConfig(dir: string, frames: string): string {
@@ -33,59 +32,32 @@ cameras:
   return file;
 }
 
-/** Every event in the outbox, in seq order (payloads may be single messages or batches). */
-function eventsIn(dataDir: string): EventRecord[] {
-  const file = outboxPath(dataDir);
-  if (!existsSync(file)) return [];
-  const db = new Database(file, { readonly: true });
-  try {
-    const rows = db.prepare('SELECT payload FROM outbox ORDER BY seq').pluck().all() as string[];
-    return rows.flatMap((p) => {
-      const m = JSON.parse(p) as { kind?: string; results?: unknown[] };
-      const all = m.kind === 'batch' ? (m.results ?? []) : [m];
-      return all.filter((x): x is EventRecord => (x as { kind?: string }).kind === 'event');
-    });
-  } finally {
-    db.close();
-  }
-}
-
-async function waitUntil(what: string, check: () => boolean, timeoutMs = 120_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
-
 t.test('a track open at a SIGKILL ends with reason restart; a SIGTERM ends the next with reason shutdown', { timeout: 600_000 }, async (t) => {
   const dir = t.testdir();
-  const frames = join(dir, 'frames');
-  mkdirSync(frames);
-  copyFileSync(sharedImage('hopper.jpg'), join(frames, 'hopper.jpg')); // a temp copy, never in the repo
+  const frames = oneImageFrames(dir);
   const config = writeConfig(dir, frames);
   const dataDir = join(dir, 'data');
 
   const first = await startAgent(config);
   t.teardown(() => first.kill());
-  await waitUntil('a start event', () => eventsIn(dataDir).some((e) => e.type === 'start'));
+  await waitUntil('a start event', () => keptOfKind<EventRecord>(dataDir, 'event').some((e) => e.type === 'start'));
   // The journal is written when the event is kept; wait for it to name the track before killing.
-  const start = eventsIn(dataDir).find((e) => e.type === 'start') as EventRecord;
+  const start = keptOfKind<EventRecord>(dataDir, 'event').find((e) => e.type === 'start') as EventRecord;
   await waitUntil('the journal to hold the open track', () => existsSync(join(dataDir, OPEN_EVENTS_FILE)) && readFileSync(join(dataDir, OPEN_EVENTS_FILE), 'utf8').includes(start.trackId));
   await first.kill();
-  t.notOk(eventsIn(dataDir).some((e) => e.type === 'end'), 'killed: no end was written by the first run');
+  t.notOk(keptOfKind<EventRecord>(dataDir, 'event').some((e) => e.type === 'end'), 'killed: no end was written by the first run');
 
   const second = await startAgent(config);
   t.teardown(() => second.kill());
-  await waitUntil('the restart end', () => eventsIn(dataDir).some((e) => e.type === 'end' && e.trackId === start.trackId));
-  const ends = eventsIn(dataDir).filter((e) => e.type === 'end' && e.trackId === start.trackId);
+  await waitUntil('the restart end', () => keptOfKind<EventRecord>(dataDir, 'event').some((e) => e.type === 'end' && e.trackId === start.trackId));
+  const ends = keptOfKind<EventRecord>(dataDir, 'event').filter((e) => e.type === 'end' && e.trackId === start.trackId);
   t.equal(ends.length, 1, 'exactly one end for the killed run\'s track');
   t.match(ends[0], { reason: 'restart', label: 'person', camera: 'door', startedAt: start.startedAt });
 
-  await waitUntil('a new start in the second run', () => eventsIn(dataDir).some((e) => e.type === 'start' && e.trackId !== start.trackId));
+  await waitUntil('a new start in the second run', () => keptOfKind<EventRecord>(dataDir, 'event').some((e) => e.type === 'start' && e.trackId !== start.trackId));
   const code = await second.stop(60_000);
   t.equal(code, 0, 'clean exit');
-  const events = eventsIn(dataDir);
+  const events = keptOfKind<EventRecord>(dataDir, 'event');
   const starts = events.filter((e) => e.type === 'start');
   for (const s of starts) {
     const own = events.filter((e) => e.type === 'end' && e.trackId === s.trackId);
