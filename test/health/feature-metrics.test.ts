@@ -66,6 +66,9 @@ t.test('events, count intervals and batch sizes show on /metrics from a real run
   let text = await scrape(url);
   t.ok((sample(text, 'edge_agent_events_total', 'camera="door"', 'model="person-yolox-192"', 'type="start"') ?? 0) >= 1, 'a start event of the person model on door');
   t.equal(sample(text, 'edge_agent_events_total', 'camera="hall"'), undefined, 'no events from the counts camera');
+  // The runtime reads the outbox's background-work totals on its gauge timer, the first time at start.
+  t.ok((sample(text, 'edge_agent_outbox_seq_mark_writes_total', 'where="on-loop"') ?? 0) >= 1, 'the seq mark written at open is on /metrics');
+  t.equal(sample(text, 'edge_agent_outbox_thread_failures_total', 'job="checkpoint"'), 0, 'no checkpoint failed');
 
   // Intervals of 1 s end on the wall clock; the loop's 1 s timer hands them out.
   await until(async () => (sample(await scrape(url), 'edge_agent_count_intervals_total', 'camera="hall"', 'outcome="sent"') ?? 0) >= 2, 'two count intervals sent');
