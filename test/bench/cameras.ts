@@ -7,7 +7,7 @@
  * load average next to every figure. Cases alternate within a round, and rounds repeat, so the
  * shared machine's load falls on all of them alike: compare ratios within one run.
  * Targets: 4 cameras >= 0.9 of the core's frames/s; fairness >= 0.8.
- * Run alone: node --import tsx test/bench/cameras.ts [secondsPerCase] [rounds]
+ * Run alone: node --import tsx test/bench/cameras.ts [secondsPerCase] [rounds] [--threads=1,0] [--cameras=1,4]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -187,10 +187,18 @@ export function formatCamerasBench(rows: readonly CamerasBenchRow[]): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  const args = process.argv.slice(2);
+  const numbers = args.filter((a) => !a.startsWith('--')).map(Number);
+  const list = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]?.split(',').map(Number);
+  const threads = list('threads');
+  const cameraCounts = list('cameras');
   const rows = await runCamerasBench({
-    ...(process.argv[2] ? { secondsPerCase: Number(process.argv[2]) } : {}),
-    ...(process.argv[3] ? { rounds: Number(process.argv[3]) } : {}),
+    ...(numbers[0] === undefined ? {} : { secondsPerCase: numbers[0] }),
+    ...(numbers[1] === undefined ? {} : { rounds: numbers[1] }),
+    ...(threads === undefined ? {} : { threads }),
+    ...(cameraCounts === undefined ? {} : { cameraCounts }),
   });
+  console.log(`node ${process.version}, ${new Date().toISOString()}`);
   console.log(JSON.stringify(rows));
   console.log(formatCamerasBench(rows));
 }

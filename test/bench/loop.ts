@@ -4,7 +4,11 @@
  * tight loop on the same frames), and the agent's resident memory over a long run.
  * Targets: loop throughput >= 0.95 of the core's; RSS under 150 MB after 20,000 frames with the
  * person model and under 5 MB of growth after warm-up.
- * Run alone: node --import tsx test/bench/loop.ts [memoryFrames] [--memory-only]
+ * Run alone: node --import tsx test/bench/loop.ts [memoryFrames] [--memory-only] [--dist=<bundle dir>]
+ *   [--node-flag=<flag>]... [--env=<NAME=value>]... [--no-defaults]
+ * The agent runs with the unit's settings (--optimize-for-size, AGENT_ENV below); --node-flag and
+ * --env add to them, --no-defaults drops them (to measure one setting at a time), --dist runs a
+ * bundle built beforehand instead of building .bench-dist (to compare two builds of the agent).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
@@ -29,10 +33,25 @@ export interface LoopBenchResult {
   coreFps: number;
   loopFps: number;
   ratio: number;
-  memory: { frames: number; rssAfterWarmUpMb: number; rssEndMb: number; growthMb: number; maxRssMb: number; everyThousandMb: number[]; breakdownAfterWarmUp: string; breakdownEnd: string };
+  memory: { frames: number; rssAfterWarmUpMb: number; rssEndMb: number; growthMb: number; maxRssMb: number; everyThousandMb: number[]; breakdownAfterWarmUp: string; breakdownEnd: string; framesPerSecond: number; cpuMsPerFrame: number };
 }
 
 const mb = (b: number) => Math.round((b / 1024 / 1024) * 10) / 10;
+
+/** The node flag and environment deploy/edge-agent.service and greengrass/run.sh give the agent. */
+export const AGENT_NODE_FLAGS: readonly string[] = ['--optimize-for-size'];
+/** The environment the unit and the launcher set (keep equal to deploy/edge-agent.service). */
+export const AGENT_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-semi-space-size=2' };
+
+/** How to start the agent for the memory part. */
+export interface AgentLaunch {
+  /** A bundle built beforehand; default: build .bench-dist from this checkout. */
+  dist?: string | undefined;
+  /** Node flags, default AGENT_NODE_FLAGS. */
+  nodeFlags?: readonly string[];
+  /** Environment added to this process's, default AGENT_ENV. */
+  env?: Readonly<Record<string, string>>;
+}
 
 async function runLoop(dir: string, pool: RunnerPool, untilFrames: number, sourceFps: number): Promise<{ inferred: number; seconds: number }> {
   const logger = silentLogger();
@@ -118,6 +137,14 @@ function rssOf(pid: number): number {
   return m ? Number(m[1]) * 1024 : NaN;
 }
 
+/** CPU seconds (user + system, every thread) a process has used, from /proc/PID/stat. */
+function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at its closing parenthesis.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /**
  * Where the agent's memory is: V8 heap and external memory from /metrics, anonymous and
  * file-backed resident memory and the thread count from /proc.
@@ -148,15 +175,15 @@ async function inferredFrames(base: string): Promise<number> {
  * Runs the real agent (`edge-agent run`, compiled to JavaScript as deployed) on the bench
  * frames and samples its RSS: after 1,000 warm-up frames, then every 1,000 frames up to `frames` more.
  */
-async function measureAgentMemory(dir: string, frames: number): Promise<LoopBenchResult['memory']> {
+async function measureAgentMemory(dir: string, frames: number, launch: AgentLaunch = {}): Promise<LoopBenchResult['memory']> {
   const config = join(dir, 'agent.yaml');
   writeFileSync(config, `deviceId: bench\ndataDir: ${join(dir, 'data')}\nlogLevel: warn\nmodels: { mirror: ${sharedModels} }\ninference: { intraOpThreads: 1 }\nhealth: { port: 0 }\ncameras:\n  - name: bench\n    source: { type: files, path: ${join(dir, 'frames')}, fps: 500, loop: true }\n    targetFps: 1000\n    models: [{ id: person-yolox-192, threshold: 0.5, report: { policy: on-change, heartbeatSeconds: 3600 } }]\n`);
   // The agent as deployed: compiled JavaScript (not tsx) with the unit's node flag, MALLOC_ARENA_MAX
   // and NODE_OPTIONS (deploy/edge-agent.service, greengrass/run.sh).
   // Inside the repository, so the compiled modules resolve node_modules as an install would.
-  const dist = join(repoRoot, '.bench-dist');
-  buildDist(repoRoot, dist);
-  const child = spawn(process.execPath, ['--optimize-for-size', join(dist, 'agent', 'cli', 'main.js'), 'run', '--config', config, '--no-status', '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-semi-space-size=2' } });
+  const dist = launch.dist ?? join(repoRoot, '.bench-dist');
+  if (launch.dist === undefined) buildDist(repoRoot, dist);
+  const child = spawn(process.execPath, [...(launch.nodeFlags ?? AGENT_NODE_FLAGS), join(dist, 'agent', 'cli', 'main.js'), 'run', '--config', config, '--no-status', '--log-level', 'info'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...(launch.env ?? AGENT_ENV) } });
   try {
     let stderr = '';
     const port = await new Promise<number>((resolve, reject) => {
@@ -170,6 +197,8 @@ async function measureAgentMemory(dir: string, frames: number): Promise<LoopBenc
     const base = `http://127.0.0.1:${port}`;
     while ((await inferredFrames(base)) < 1000) await new Promise((r) => setTimeout(r, 200));
     const start = await inferredFrames(base);
+    const t0 = performance.now();
+    const cpu0 = cpuSecondsOf(child.pid as number);
     const rssAfterWarmUp = rssOf(child.pid as number);
     const breakdownAfterWarmUp = await memoryBreakdown(base, child.pid as number);
     // The whole series, so a steady climb (a leak) can be told from garbage-collection swings.
@@ -179,10 +208,13 @@ async function measureAgentMemory(dir: string, frames: number): Promise<LoopBenc
       series.push(rssOf(child.pid as number));
       if (next - start >= frames) break;
     }
+    const seconds = (performance.now() - t0) / 1000;
+    const done = (await inferredFrames(base)) - start;
+    const cpuMsPerFrame = ((cpuSecondsOf(child.pid as number) - cpu0) * 1000) / done;
     const rssEnd = rssOf(child.pid as number);
     const breakdownEnd = await memoryBreakdown(base, child.pid as number);
     const maxRss = Math.max(rssAfterWarmUp, rssEnd, ...series);
-    return { frames, rssAfterWarmUpMb: mb(rssAfterWarmUp), rssEndMb: mb(rssEnd), growthMb: mb(rssEnd - rssAfterWarmUp), maxRssMb: mb(maxRss), everyThousandMb: series.map(mb), breakdownAfterWarmUp, breakdownEnd };
+    return { frames, rssAfterWarmUpMb: mb(rssAfterWarmUp), rssEndMb: mb(rssEnd), growthMb: mb(rssEnd - rssAfterWarmUp), maxRssMb: mb(maxRss), everyThousandMb: series.map(mb), breakdownAfterWarmUp, breakdownEnd, framesPerSecond: Math.round((done / seconds) * 10) / 10, cpuMsPerFrame: Math.round(cpuMsPerFrame * 100) / 100 };
   } finally {
     child.kill('SIGTERM');
   }
@@ -197,8 +229,20 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       const { mkdirSync } = await import('node:fs');
       mkdirSync(join(dir, 'frames'));
       (await makeFrames(24)).forEach((f, i) => writeFileSync(join(dir, 'frames', `f${String(i).padStart(3, '0')}.jpg`), f));
-      const m = await measureAgentMemory(dir, frames);
-      console.log(`agent process: RSS after 1,000 warm-up frames ${m.rssAfterWarmUpMb} MB, after ${m.frames} more ${m.rssEndMb} MB (growth ${m.growthMb} MB, max ${m.maxRssMb} MB)`);
+      const arg = (name: string) => process.argv.filter((a) => a.startsWith(`--${name}=`)).map((a) => a.slice(name.length + 3));
+      const defaults = !process.argv.includes('--no-defaults');
+      const env: Record<string, string> = defaults ? { ...AGENT_ENV } : {};
+      for (const pair of arg('env')) {
+        const eq = pair.indexOf('=');
+        const name = pair.slice(0, eq);
+        const value = pair.slice(eq + 1);
+        // NODE_OPTIONS adds to the unit's instead of replacing it.
+        env[name] = name === 'NODE_OPTIONS' && env[name] ? `${env[name]} ${value}` : value;
+      }
+      const launch: AgentLaunch = { dist: arg('dist')[0], nodeFlags: [...(defaults ? AGENT_NODE_FLAGS : []), ...arg('node-flag')], env };
+      console.log(`agent: node ${process.version}, flags ${launch.nodeFlags?.join(' ') || '(none)'}, env ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ') || '(none)'}, bundle ${launch.dist ?? '.bench-dist (built now)'}`);
+      const m = await measureAgentMemory(dir, frames, launch);
+      console.log(`agent process: RSS after 1,000 warm-up frames ${m.rssAfterWarmUpMb} MB, after ${m.frames} more ${m.rssEndMb} MB (growth ${m.growthMb} MB, max ${m.maxRssMb} MB); ${m.framesPerSecond} frames/s, ${m.cpuMsPerFrame} ms CPU a frame`);
       console.log(`  RSS every 1,000 frames after warm-up (MB): ${m.everyThousandMb.join(' ')}`);
       console.log(`  after warm-up: ${m.breakdownAfterWarmUp}`);
       console.log(`  at the end: ${m.breakdownEnd}`);
