@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm start`: the demo on the code a device runs. tsx compiles every module in the agent's own
 // process (195-220 MB RSS); a device runs the esbuild bundle in dist/ under --optimize-for-size,
-// MALLOC_ARENA_MAX=2 and --max-semi-space-size=2 (deploy/edge-agent.service, greengrass/run.sh).
+// --max-semi-space-size=2 and glibc's MALLOC_ARENA_MAX=1, MALLOC_TRIM_THRESHOLD_ and
+// MALLOC_MMAP_THRESHOLD_ (deploy/edge-agent.service, greengrass/run.sh).
 // So this rebuilds dist/ with `npm run build` when any input is newer than the bundle (an edit is
 // never hidden by a stale dist/), then runs the bundle with those settings in a child process,
 // passes stop signals on and exits with its status. `bin/edge-agent.js` in a checkout still runs
@@ -44,7 +45,7 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
     }
   }
   const args = process.argv.slice(2);
-  const env = { ...process.env, MALLOC_ARENA_MAX: '2', NODE_OPTIONS: `--max-semi-space-size=2${process.env.NODE_OPTIONS ? ` ${process.env.NODE_OPTIONS}` : ''}` };
+  const env = { ...process.env, MALLOC_ARENA_MAX: '1', MALLOC_TRIM_THRESHOLD_: '131072', MALLOC_MMAP_THRESHOLD_: '131072', NODE_OPTIONS: `--max-semi-space-size=2${process.env.NODE_OPTIONS ? ` ${process.env.NODE_OPTIONS}` : ''}` };
   // The demo itself (agent/cli/demo-config.ts) finds ../shared beside the package from the bundle
   // too, fetches its sample images into <data-dir>/demo-images and pulls its model; nothing to add.
   const child = spawn(process.execPath, ['--optimize-for-size', bundle, 'run', ...args], { cwd: process.cwd(), env, stdio: 'inherit' });

@@ -59,8 +59,9 @@ if [ -n "${AWS_IOT_THING_NAME:-}" ]; then
   export EDGE_AGENT_PUBLISH__THING_NAME="$AWS_IOT_THING_NAME"
   export EDGE_AGENT_DEVICE_ID="$AWS_IOT_THING_NAME"
 fi
-# Fewer glibc malloc arenas: see deploy/edge-agent.service and docs/benchmarks.md.
-export MALLOC_ARENA_MAX=2
+# One glibc malloc arena that returns freed memory: see deploy/edge-agent.service and
+# docs/benchmarks.md.
+export MALLOC_ARENA_MAX=1 MALLOC_TRIM_THRESHOLD_=131072 MALLOC_MMAP_THRESHOLD_=131072
 # Smaller V8 young generation: see deploy/edge-agent.service.
 export NODE_OPTIONS="--max-semi-space-size=2${NODE_OPTIONS:+ $NODE_OPTIONS}"
 export EDGE_AGENT_MODELS__MIRROR="$mirror"

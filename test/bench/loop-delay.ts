@@ -19,6 +19,7 @@ import { repoRoot, sharedModels } from '../helpers/shared.js';
 import { summarizeCpuProfile, type CpuProfileSummary } from './cpu-profile-summary.js';
 import { makeFrames } from './frames.js';
 import { buildSlowFsyncShim, slowFsyncEnv } from './slow-fsync.js';
+import { AGENT_ENV } from './loop.js';
 
 /** One case: a disk speed and an intra-op thread setting. */
 export interface LoopDelayCase {
@@ -85,7 +86,7 @@ async function runCase(dir: string, dist: string, shim: string, c: LoopDelayCase
   writeFileSync(config, `deviceId: bench\ndataDir: ${join(caseDir, 'data')}\nlogLevel: warn\nmodels: { mirror: ${sharedModels} }\ninference: { intraOpThreads: ${c.intraOpThreads} }\nhealth: { port: 0 }\ncameras:\n  - name: bench\n    source: { type: files, path: ${join(dir, 'frames')}, fps: ${frameRate}, loop: true }\n    targetFps: ${frameRate}\n    models: [${models}]\n`);
   const profDir = join(caseDir, 'prof');
   const nodeArgs = ['--optimize-for-size', ...(o.cpuProf ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), join(dist, 'agent', 'cli', 'main.js'), 'run', '--config', config, '--no-status', '--log-level', 'info'];
-  const env = { ...slowFsyncEnv(shim, c.fsyncDelayMs), MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-semi-space-size=2' };
+  const env = { ...slowFsyncEnv(shim, c.fsyncDelayMs), ...AGENT_ENV };
   const child = spawn(process.execPath, nodeArgs, { stdio: ['ignore', 'ignore', 'pipe'], env });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   try {

@@ -41,7 +41,7 @@ const mb = (b: number) => Math.round((b / 1024 / 1024) * 10) / 10;
 /** The node flag and environment deploy/edge-agent.service and greengrass/run.sh give the agent. */
 export const AGENT_NODE_FLAGS: readonly string[] = ['--optimize-for-size'];
 /** The environment the unit and the launcher set (keep equal to deploy/edge-agent.service). */
-export const AGENT_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2', NODE_OPTIONS: '--max-semi-space-size=2' };
+export const AGENT_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1', MALLOC_TRIM_THRESHOLD_: '131072', MALLOC_MMAP_THRESHOLD_: '131072', NODE_OPTIONS: '--max-semi-space-size=2' };
 
 /** How to start the agent for the memory part. */
 export interface AgentLaunch {
