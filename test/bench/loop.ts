@@ -178,8 +178,8 @@ async function inferredFrames(base: string): Promise<number> {
 async function measureAgentMemory(dir: string, frames: number, launch: AgentLaunch = {}): Promise<LoopBenchResult['memory']> {
   const config = join(dir, 'agent.yaml');
   writeFileSync(config, `deviceId: bench\ndataDir: ${join(dir, 'data')}\nlogLevel: warn\nmodels: { mirror: ${sharedModels} }\ninference: { intraOpThreads: 1 }\nhealth: { port: 0 }\ncameras:\n  - name: bench\n    source: { type: files, path: ${join(dir, 'frames')}, fps: 500, loop: true }\n    targetFps: 1000\n    models: [{ id: person-yolox-192, threshold: 0.5, report: { policy: on-change, heartbeatSeconds: 3600 } }]\n`);
-  // The agent as deployed: compiled JavaScript (not tsx) with the unit's node flag, MALLOC_ARENA_MAX
-  // and NODE_OPTIONS (deploy/edge-agent.service, greengrass/run.sh).
+  // The agent as deployed: compiled JavaScript (not tsx) with the unit's node flag, glibc settings
+  // and NODE_OPTIONS (AGENT_NODE_FLAGS and AGENT_ENV: deploy/edge-agent.service, greengrass/run.sh).
   // Inside the repository, so the compiled modules resolve node_modules as an install would.
   const dist = launch.dist ?? join(repoRoot, '.bench-dist');
   if (launch.dist === undefined) buildDist(repoRoot, dist);
