@@ -12,19 +12,9 @@ import { groupRows } from '../../agent/publish/batch.js';
 import { resultEntry } from '../../agent/publish/result-entry.js';
 import { DeliveryChecker } from '../../agent/publish/subscriber/delivery-checker.js';
 import { MessageValidator } from '../../agent/publish/subscriber/message-validator.js';
-import type { Detection, DetectionRecord } from '../../agent/results/result-record.js';
-import { newResultId } from '../../agent/results/result-id.js';
+import { detectionRecord } from './helpers/records.js';
 
 const T0 = Date.parse('2024-05-01T10:00:00Z');
-
-function record(seq: number, atMs: number, detections: Detection[]): DetectionRecord {
-  return {
-    schemaVersion: 1, resultId: newResultId(), deviceId: 'dev-1', provider: 'cpu',
-    model: { id: 'person-yolox-192', version: '1', sha256: 'a'.repeat(64) },
-    frame: { source: 'door', seq, capturedAt: new Date(atMs).toISOString(), width: 640, height: 480 },
-    timing: { preprocessMs: 1, inferenceMs: 2, postprocessMs: 0.5 }, detections,
-  };
-}
 
 t.test('counts and results through the outbox validate, alone and batched, and number without gaps', async (t) => {
   const outbox = SqliteOutbox.open({ path: join(t.testdir(), 'outbox.sqlite'), logger: silentLogger() });
@@ -38,7 +28,7 @@ t.test('counts and results through the outbox validate, alone and batched, and n
   for (let f = 0; f < 14; f++) {
     const now = T0 + 1000 + f * 1000;
     const dets = f < 10 ? [{ label: 'person', score: 0.8, box: { x: 100 + f * 40, y: 200, width: 40, height: 100 } }] : [];
-    const r = record(f, now, dets);
+    const r = detectionRecord(f, now, dets);
     for (const c of counts.apply(r, now).counts) outbox.enqueue(resultEntry(c, topic));
     const kept = every.apply(r, now).record;
     if (kept !== undefined) outbox.enqueue(resultEntry(kept, topic));

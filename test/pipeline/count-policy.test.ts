@@ -8,23 +8,17 @@ import { MAX_CATCH_UP_INTERVALS } from '../../agent/pipeline/count-policy.js';
 import { ReportPolicy, type ReportPolicyOptions } from '../../agent/pipeline/report-policy.js';
 import type { CountRecord } from '../../agent/results/count-record.js';
 import type { Detection, DetectionRecord } from '../../agent/results/result-record.js';
+import { detectionRecord, standingAt } from './helpers/records.js';
 
 const W = 1000;
 const H = 1000;
+const FRAME = { width: W, height: H, modelId: 'm' };
+const record = (seq: number, atMs: number, detections: Detection[]): DetectionRecord => detectionRecord(seq, atMs, detections, FRAME);
+
 /** 2024-05-01T10:00:00Z, on a minute and on a 10 s boundary. */
 const T0 = Date.parse('2024-05-01T10:00:00Z');
 
-function record(seq: number, atMs: number, detections: Detection[]): DetectionRecord {
-  return {
-    schemaVersion: 1, resultId: '01HZZZZZZZZZZZZZZZZZZZZZZZ', deviceId: 'dev', provider: 'cpu',
-    model: { id: 'm', version: '1', sha256: 'a'.repeat(64) },
-    frame: { source: 'door', seq, capturedAt: new Date(atMs).toISOString(), width: W, height: H },
-    timing: { preprocessMs: 0, inferenceMs: 0, postprocessMs: 0 }, detections,
-  };
-}
-
-/** A 50 x 100 box whose bottom centre is at (x, y) in normalized coordinates. */
-const at = (x: number, y: number, label = 'person'): Detection => ({ label, score: 0.9, box: { x: x * W - 25, y: y * H - 100, width: 50, height: 100 } });
+const at = (x: number, y: number, label = 'person'): Detection => standingAt(x, y, FRAME, label);
 
 function policy(over: Partial<ReportPolicyOptions> = {}): ReportPolicy {
   return new ReportPolicy({

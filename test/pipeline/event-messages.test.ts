@@ -11,17 +11,7 @@ import { ReportPolicy } from '../../agent/pipeline/report-policy.js';
 import { resultEntry } from '../../agent/publish/result-entry.js';
 import { DeliveryChecker } from '../../agent/publish/subscriber/delivery-checker.js';
 import { MessageValidator } from '../../agent/publish/subscriber/message-validator.js';
-import type { Detection, DetectionRecord } from '../../agent/results/result-record.js';
-import { newResultId } from '../../agent/results/result-id.js';
-
-function record(seq: number, atMs: number, detections: Detection[]): DetectionRecord {
-  return {
-    schemaVersion: 1, resultId: newResultId(), deviceId: 'dev-1', provider: 'cpu',
-    model: { id: 'person-yolox-192', version: '1', sha256: 'a'.repeat(64) },
-    frame: { source: 'door', seq, capturedAt: new Date(atMs).toISOString(), width: 640, height: 480 },
-    timing: { preprocessMs: 1, inferenceMs: 2, postprocessMs: 0.5 }, detections,
-  };
-}
+import { detectionRecord } from './helpers/records.js';
 
 t.test('events and results through the outbox validate and number without gaps', async (t) => {
   const outbox = SqliteOutbox.open({ path: join(t.testdir(), 'outbox.sqlite'), logger: silentLogger() });
@@ -33,7 +23,7 @@ t.test('events and results through the outbox validate and number without gaps',
   const topic = 'edge-agent/dev-1/results/person-yolox-192';
   for (let f = 0; f < 14; f++) {
     const dets = f < 10 ? [{ label: 'person', score: 0.8, box: { x: 100 + f * 40, y: 200, width: 40, height: 100 } }] : [];
-    const r = record(f, 1_700_000_000_000 + f * 1000, dets);
+    const r = detectionRecord(f, 1_700_000_000_000 + f * 1000, dets);
     for (const e of events.apply(r, f * 1000).events) outbox.enqueue(resultEntry(e, topic));
     const kept = every.apply(r, f * 1000).record;
     if (kept !== undefined) outbox.enqueue(resultEntry(kept, topic));
@@ -59,8 +49,8 @@ t.test('events and results through the outbox validate and number without gaps',
 t.test('the validator refuses a broken event and accepts one in a batch', async (t) => {
   const v = new MessageValidator();
   const p = new ReportPolicy({ policy: 'events', heartbeatSeconds: 60, minScore: 0, tracking: { enabled: true, minHits: 1, maxMissedFrames: 0, minIou: 0.1, highScore: 0.5 } });
-  const [start] = p.apply(record(0, 0, [{ label: 'person', score: 0.8, box: { x: 1, y: 2, width: 3, height: 4 } }]), 0).events;
-  const [end] = p.apply(record(1, 1000, []), 1000).events;
+  const [start] = p.apply(detectionRecord(0, 0, [{ label: 'person', score: 0.8, box: { x: 1, y: 2, width: 3, height: 4 } }]), 0).events;
+  const [end] = p.apply(detectionRecord(1, 1000, []), 1000).events;
   t.ok(start !== undefined && end !== undefined);
   const msg = (e: object, seq: number) => ({ ...e, seq, streamSeq: seq });
   t.equal(v.validate(JSON.stringify(msg(start as object, 1))).ok, true);

@@ -3,21 +3,15 @@ import { crossing, insidePolygon } from '../../agent/pipeline/geometry.js';
 import { ReportPolicy, type ReportPolicyOptions } from '../../agent/pipeline/report-policy.js';
 import type { EventRecord } from '../../agent/results/event-record.js';
 import type { DetectionRecord, Detection } from '../../agent/results/result-record.js';
+import { detectionRecord, standingAt } from './helpers/records.js';
 
 const W = 1000;
 const H = 1000;
+const FRAME = { width: W, height: H, modelId: 'm' };
+const record = (seq: number, atMs: number, detections: Detection[]): DetectionRecord => detectionRecord(seq, atMs, detections, FRAME);
 
-function record(seq: number, atMs: number, detections: Detection[]): DetectionRecord {
-  return {
-    schemaVersion: 1, resultId: '01HZZZZZZZZZZZZZZZZZZZZZZZ', deviceId: 'dev', provider: 'cpu',
-    model: { id: 'm', version: '1', sha256: 'a'.repeat(64) },
-    frame: { source: 'door', seq, capturedAt: new Date(atMs).toISOString(), width: W, height: H },
-    timing: { preprocessMs: 0, inferenceMs: 0, postprocessMs: 0 }, detections,
-  };
-}
 
-/** A 50 x 100 box whose bottom centre is at (x, y) in normalized coordinates. */
-const at = (x: number, y: number, label = 'person', score = 0.9): Detection => ({ label, score, box: { x: x * W - 25, y: y * H - 100, width: 50, height: 100 } });
+const at = (x: number, y: number, label = 'person', score = 0.9): Detection => standingAt(x, y, FRAME, label, score);
 
 function policy(over: Partial<ReportPolicyOptions> = {}): ReportPolicy {
   return new ReportPolicy({
