@@ -21,6 +21,7 @@ import { CameraLoop } from '../../agent/pipeline/camera-loop.js';
 import { ReportPolicy } from '../../agent/pipeline/report-policy.js';
 import { testStore } from '../helpers/test-store.js';
 import { makeFrames } from './frames.js';
+import { benchArgs } from './args.js';
 
 const PERSON = 'person-yolox-192';
 const FACE = 'face-yunet-2023mar';
@@ -187,9 +188,7 @@ export function formatCamerasBench(rows: readonly CamerasBenchRow[]): string {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const args = process.argv.slice(2);
-  const numbers = args.filter((a) => !a.startsWith('--')).map(Number);
-  const list = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]?.split(',').map(Number);
+  const { numbers, list } = benchArgs(process.argv.slice(2));
   const threads = list('threads');
   const cameraCounts = list('cameras');
   const rows = await runCamerasBench({

@@ -20,6 +20,7 @@ import { summarizeCpuProfile, type CpuProfileSummary } from './cpu-profile-summa
 import { makeFrames } from './frames.js';
 import { buildSlowFsyncShim, slowFsyncEnv } from './slow-fsync.js';
 import { AGENT_ENV } from './loop.js';
+import { benchArgs } from './args.js';
 
 /** One case: a disk speed and an intra-op thread setting. */
 export interface LoopDelayCase {
@@ -201,9 +202,7 @@ export function formatLoopDelayBench(results: readonly LoopDelayResult[]): strin
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const args = process.argv.slice(2);
-  const numbers = args.filter((a) => !a.startsWith('--')).map(Number);
-  const list = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=')[1]?.split(',').map(Number);
+  const { numbers, list, has } = benchArgs(process.argv.slice(2));
   const threads = list('threads');
   const delays = list('delays');
   const results = await runLoopDelayBench({
@@ -211,7 +210,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     ...(numbers[1] === undefined ? {} : { rounds: numbers[1] }),
     ...(threads === undefined ? {} : { threads }),
     ...(delays === undefined ? {} : { delays }),
-    cpuProf: args.includes('--cpu-prof'),
+    cpuProf: has('cpu-prof'),
   });
   console.log(formatLoopDelayBench(results));
 }
