@@ -376,7 +376,7 @@ export const configSchema = {
           default: ['cpu'],
           description: 'Execution providers to try, in order. One that fails to load is logged, counted in `edge_agent_execution_provider_fallbacks_total` and skipped.',
         },
-        intraOpThreads: { type: 'integer', minimum: 0, maximum: 1024, default: 0, description: 'Threads one inference may use; 0 lets ONNX Runtime choose (one per core). At most 4 x the CPU count of the device (checked at load): more threads only cost memory.' },
+        intraOpThreads: { type: 'integer', minimum: 0, maximum: 1024, default: 0, description: 'Threads one inference may use; 0 lets ONNX Runtime choose (one per core). At most 4 x the CPU count of the device (checked at load): more threads only cost memory. With several cameras on a 2-core device, 1 gave the same or more frames/s for about 0.8 of the CPU (docs/benchmarks.md, "Several cameras and models").' },
         graphOptimization: { enum: ['disabled', 'basic', 'extended', 'all'], default: 'all', description: 'ONNX Runtime graph optimization level.' },
         timeoutMs: {
           type: 'integer',
