@@ -85,9 +85,9 @@ export class ReportPolicy {
   }
 
   /** A frame the gate skipped because nothing moved (at `nowMs`, counted by `counts`): tracks stand still. */
-  skipped(nowMs?: number): void {
+  skipped(nowMs: number): void {
     this.tracker?.still();
-    if (nowMs !== undefined && !this.closed) this.counts?.skipped(nowMs);
+    if (!this.closed) this.counts?.skipped(nowMs);
   }
 
   /**
