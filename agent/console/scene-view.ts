@@ -4,7 +4,9 @@
  * objects standing in each zone on the drawn frame (the bottom centre of a box inside the polygon,
  * as the event policy counts them; label filters applied, dwell time not: it is what is there now).
  */
+import type { CameraConfig } from '../config/schema.js';
 import { anchorOf, insidePolygon, type NormPoint } from '../pipeline/geometry.js';
+import { labelCounts, sceneSettingsFor } from '../pipeline/scene.js';
 import type { Detection } from '../results/result-record.js';
 
 /** One zone as the console shows it. */
@@ -29,23 +31,18 @@ export interface SceneView {
   lines: readonly LineView[];
 }
 
-/** A camera's section of the configuration, as far as the console reads it (CameraConfig fits). */
-export interface SceneConfig {
-  readonly name: string;
-  readonly zones: readonly { readonly name: string; readonly polygon: readonly (readonly number[])[]; readonly labels?: readonly string[] }[];
-  readonly lines: readonly { readonly name: string; readonly from: readonly number[]; readonly to: readonly number[]; readonly labels?: readonly string[] }[];
-}
+/** A camera's section of the configuration, as far as the console reads it. */
+export type SceneConfig = Pick<CameraConfig, 'name' | 'zones' | 'lines'>;
 
 /** The empty scene: a camera with no zones and no lines. */
 export const NO_SCENE: SceneView = { zones: [], lines: [] };
 
-const point = (p: readonly number[]): NormPoint => [p[0] ?? 0, p[1] ?? 0];
-
-/** The scene of one configured camera. */
+/** The scene of one configured camera, read as the event policy reads it (`labels` null: every label). */
 export function sceneOf(camera: SceneConfig): SceneView {
+  const { zones, lines } = sceneSettingsFor(camera);
   return {
-    zones: camera.zones.map((z) => ({ name: z.name, polygon: z.polygon.map(point), labels: z.labels ?? null })),
-    lines: camera.lines.map((l) => ({ name: l.name, from: point(l.from), to: point(l.to), labels: l.labels ?? null })),
+    zones: zones.map((z) => ({ name: z.name, polygon: z.polygon, labels: z.labels ?? null })),
+    lines: lines.map((l) => ({ name: l.name, from: l.from, to: l.to, labels: l.labels ?? null })),
   };
 }
 
@@ -58,7 +55,7 @@ export function sceneEmpty(scene: SceneView): boolean {
 export function zoneOccupancy(zones: readonly ZoneView[], detections: readonly Detection[], width: number, height: number): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const zone of zones) {
-    counts[zone.name] = detections.filter((d) => (zone.labels === null || zone.labels.includes(d.label)) && insidePolygon(anchorOf(d.box, width, height), zone.polygon)).length;
+    counts[zone.name] = detections.filter((d) => labelCounts(zone.labels ?? undefined, d.label) && insidePolygon(anchorOf(d.box, width, height), zone.polygon)).length;
   }
   return counts;
 }

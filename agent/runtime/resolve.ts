@@ -15,7 +15,7 @@ import { outboxPath } from '../outbox/paths.js';
 import type { ClassFilter } from '../postprocess/class-filter.js';
 import type { GateSettings } from '../pipeline/create-gate.js';
 import type { TrackingSettings } from '../pipeline/report-policy.js';
-import type { SceneSettings } from '../pipeline/scene.js';
+import { sceneSettingsFor, type SceneSettings } from '../pipeline/scene.js';
 import { renderTopic } from '../publish/topics.js';
 import { publishSettingsFor, type PublishSettings } from './publish-settings.js';
 import { sourceOptionsFor } from './source-options.js';
@@ -184,11 +184,3 @@ function gateSettingsFor(camera: CameraConfig): GateSettings | undefined {
   return g.mode === 'mean' ? { mode: 'mean', threshold } : { mode: 'motion', ...motion };
 }
 
-/** Zones and lines of one camera, as the event policy uses them. */
-function sceneSettingsFor(camera: CameraConfig): SceneSettings {
-  const point = (p: readonly number[]): readonly [number, number] => [p[0] ?? 0, p[1] ?? 0];
-  return {
-    zones: camera.zones.map((z) => ({ name: z.name, polygon: z.polygon.map(point), labels: z.labels === undefined ? undefined : [...z.labels], minDwellMs: z.minDwellSeconds * 1000 })),
-    lines: camera.lines.map((l) => ({ name: l.name, from: point(l.from), to: point(l.to), labels: l.labels === undefined ? undefined : [...l.labels] })),
-  };
-}
